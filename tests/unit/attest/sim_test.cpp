@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/attest/source.hpp"
 #include "common/attest/tdx.hpp"
 #include "common/attest/verifier.hpp"
 #include "tests/unit/attest/attest_test_util.hpp"
@@ -125,4 +126,26 @@ TEST_CASE("sim init refuses to overwrite existing roots", "[attest][sim]") {
   auto again = init_sim_roots(sim_dir());
   REQUIRE_FALSE(again);
   CHECK(again.error().kind == Kind::conflict);
+}
+
+TEST_CASE("simulated sources bind the runtime digest and verify end to end", "[attest][sim][source]") {
+  SourceOptions options;
+  options.sim_dir = sim_dir();
+  options.sim_snp.measurement = filled(48, 0x33);
+  VerifierOptions trust;
+  trust.sim_dir = sim_dir();
+  const Bytes d = digest(HashAlgorithm::sha384, as_bytes(std::string_view("runtime")));
+  for (const char* name : {"sim-snp", "sim-tdx"}) {
+    INFO(name);
+    auto source = open_source(name, options);
+    REQUIRE(source);
+    auto evidence = (*source)->evidence(d);
+    REQUIRE(evidence);
+    auto verifier = make_verifier((*source)->tee(), trust);
+    REQUIRE(verifier);
+    auto claims = (*verifier)->evaluate(*evidence, report_data_for((*source)->tee(), d), std::nullopt);
+    INFO((claims ? std::string() : claims.error().message));
+    REQUIRE(claims);
+    CHECK((*claims)["simulated"] == true);
+  }
 }
