@@ -145,6 +145,9 @@ std::unique_ptr<ToolTree> build_tree(const Tool& tool) {
   CLI::App& root = *tree->root;
   // Before any subcommand exists: subcommands inherit these settings when created.
   root.fallthrough();
+  // At most one subcommand per level: once `help` is chosen, `version` in `coco help version` is help's
+  // argument, not a second command (CLI11 otherwise matches parents' subcommand names anywhere).
+  root.require_subcommand(0, 1);
   root.set_help_flag("-h,--help", "print this help and exit");
   root.option_defaults()->always_capture_default();
   const std::string help_topic = tool.name.starts_with("coco-") ? " " + std::string(tool.name.substr(5)) : "";

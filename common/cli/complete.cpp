@@ -158,13 +158,22 @@ Status complete(const ToolTree& tree, std::span<const std::string> words, std::o
       }
     }
     const CommandInfo& info = tree.info(app);
+    for (const CLI::Option* p : ToolTree::positionals(app)) {
+      if (auto it = tree.choices.find(p); it != tree.choices.end()) {
+        for (const std::string& v : it->second) {
+          if (v.starts_with(cur)) {
+            answer.candidates.push_back({v, ""});
+          }
+        }
+      }
+    }
     if (info.positional_completer) {
       for (Candidate& c : info.positional_completer(cur)) {
         if (c.value.starts_with(cur)) {
           answer.candidates.push_back(std::move(c));
         }
       }
-    } else if (!ToolTree::positionals(app).empty()) {
+    } else if (answer.candidates.empty() && !ToolTree::positionals(app).empty()) {
       answer.directive = 0;
     }
   }

@@ -17,9 +17,9 @@ constexpr EnvVar k_env_vars[] = {
     {"TERM", "colour and progress bars are off when dumb", false, ""},
     {"XDG_CONFIG_HOME", "base directory of coco/config.toml (default ~/.config)", false, ""},
     {"COCO_KBS_URL", "URL of the Key Broker Service (as --url)", false, "coco-kbs"},
-    {"REGISTRY_AUTH_FILE", "registry credentials file (as --authfile)", false, ""},
-    {"COCO_REGISTRY_CERT_DIR", "directory of registry CA certificates and client keys (as --cert-dir)", false, ""},
-    {"COCO_REGISTRY_TLS_VERIFY", "verify registry TLS certificates unless false (as --tls-verify)", false, ""},
+    {"REGISTRY_AUTH_FILE", "registry credentials file (as --authfile)", false, "option"},
+    {"COCO_REGISTRY_CERT_DIR", "directory of registry CA certificates and client keys (as --cert-dir)", false, "option"},
+    {"COCO_REGISTRY_TLS_VERIFY", "verify registry TLS certificates unless false (as --tls-verify)", false, "option"},
 };
 
 } // namespace

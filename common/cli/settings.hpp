@@ -28,7 +28,9 @@ struct EnvVar {
   std::string_view name;
   std::string_view description;
   bool sensitive;            // value masked by `coco env`, `config view --show-origin`
-  std::string_view scope;    // "" = every tool, else the tool ("coco-kbs") that reads it
+  // "" = every tool reads it; "option" = read through an option's setting (listed on that command's page);
+  // else the tool ("coco-kbs") that reads it (listed on the tool's page and where an option binds it).
+  std::string_view scope;
 };
 std::span<const EnvVar> env_vars();
 const EnvVar* find_env_var(std::string_view name);

@@ -3,6 +3,7 @@
 // the docs walker and `__complete` read it.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -72,6 +73,15 @@ struct ToolTree {
 // Builds the tree: global options, the table's commands (register functions called), hidden builtins.
 // Throws std::logic_error for a bad table (a bug in the tool, reported as an internal error).
 std::unique_ptr<ToolTree> build_tree(const Tool& tool);
+
+// What the walker merges into the generated pages.
+struct DocsOptions {
+  std::string date;     // .TH date, YYYY-MM-DD
+  std::string version;  // "coco 0.1.0"
+  std::filesystem::path man_src;  // hand-written parts: <page>.examples, <page>.see-also, <page>.description
+};
+// The roff man page of one command (or of the tool, for the root).
+std::string render_man_page(const ToolTree& tree, const CLI::App* app, const DocsOptions& options);
 
 // Hidden builtins every tool has, run by run() before CLI11 sees the arguments.
 Status generate_docs(const ToolTree& tree, std::span<const std::string> args, Streams streams);

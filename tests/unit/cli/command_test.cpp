@@ -213,3 +213,10 @@ TEST_CASE("colour wraps only the error and hint labels", "[cli]") {
   coco::cli::Outcome outcome{coco::make_error(coco::Kind::failure, "m", "h"), "coco-x", "coco-x", true};
   CHECK(coco::cli::format_error(outcome) == "coco-x: \033[1;31merror:\033[0m m\n\033[33mhint:\033[0m h\n");
 }
+
+TEST_CASE("a positional equal to a sibling command's name stays a positional", "[cli]") {
+  g_seen = {};
+  auto ran = run_tool(k_tool, {"secrets", "put", "fail"});
+  REQUIRE(ran.code == 0);
+  CHECK(g_seen.name == "fail");
+}
