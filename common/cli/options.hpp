@@ -23,6 +23,7 @@ struct GlobalOptions {
   std::string config_file;    // the config file in effect ("" when none exists)
   bool color = false;         // --no-color, NO_COLOR, TERM=dumb and a non-terminal stderr all turn it off
   bool stderr_is_terminal = false;
+  bool dumb_terminal = false;  // TERM=dumb: no colour, no progress bars
 };
 
 // -o/--output text|json, for a command that has its own output flag rather than the global one.

@@ -226,7 +226,8 @@ Status run_parsed(ToolTree& tree, Invocation& inv, Outcome& outcome) {
   global.stderr_is_terminal = inv.stderr_is_terminal;
   auto no_color_env = inv.env("NO_COLOR");
   auto term = inv.env("TERM");
-  global.color = !g.no_color && !(no_color_env && !no_color_env->empty()) && !(term && *term == "dumb") &&
+  global.dumb_terminal = term && *term == "dumb";
+  global.color = !g.no_color && !(no_color_env && !no_color_env->empty()) && !global.dumb_terminal &&
                  inv.stderr_is_terminal;
   outcome.color = global.color;
   log::set_level(level_for(g));

@@ -9,6 +9,7 @@ const coco::cli::CommandSpec k_commands[] = {
     {"env", "list the environment variables coco reads", register_env},
     {"help", "show the manual page of a tool or command", register_help},
     {"version", "print the version of coco and of the libraries it uses", register_version},
+    {"__progress-demo", "simulate transfers (for tests)", register_progress_demo},
 };
 
 const coco::cli::ExternalCommand k_known_tools[] = {

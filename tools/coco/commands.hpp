@@ -20,6 +20,7 @@ std::span<const coco::cli::ExternalCommand> known_tools();
 void register_completion(coco::cli::Command& cmd);
 void register_env(coco::cli::Command& cmd);
 void register_help(coco::cli::Command& cmd);
+void register_progress_demo(coco::cli::Command& cmd);
 void register_version(coco::cli::Command& cmd);
 
 // The directory holding the running executable (readlink /proc/self/exe), "" if unknown.
