@@ -1,0 +1,134 @@
+#include "common/ocicrypt/layer_cipher.hpp"
+
+#include <vector>
+
+#include "common/crypto/random.hpp"
+
+namespace coco::ocicrypt {
+
+Result<LayerEncryptor> LayerEncryptor::create(std::string plaintext_digest) {
+  PrivateOptions options;
+  options.symkey = crypto::random_secret(32);
+  options.digest = std::move(plaintext_digest);
+  options.cipheroptions["nonce"] = crypto::random_bytes(16);
+  return create(std::move(options));
+}
+
+Result<LayerEncryptor> LayerEncryptor::create(PrivateOptions options) {
+  if (options.symkey.size() != 32) {
+    return make_error(Kind::invalid, "layer cipher: key must be 32 bytes");
+  }
+  auto nonce = options.cipheroptions.find("nonce");
+  if (nonce == options.cipheroptions.end()) {
+    return make_error(Kind::invalid, "layer cipher: no nonce");
+  }
+  COCO_TRY(crypto::AesCtr ctr, crypto::AesCtr::create(options.symkey.bytes(), nonce->second));
+  return LayerEncryptor(std::move(options), std::move(ctr));
+}
+
+void LayerEncryptor::update(std::span<std::uint8_t> data) {
+  m_ctr.update_in_place(data);
+  m_mac.update(data);
+}
+
+PublicOptions LayerEncryptor::finish() {
+  PublicOptions pub;
+  pub.hmac = m_mac.finish();
+  return pub;
+}
+
+Result<LayerDecryptor> LayerDecryptor::create(const PrivateOptions& priv, const PublicOptions& pub) {
+  if (pub.cipher != k_cipher_aes_ctr_hmac) {
+    return make_error(Kind::unsupported, "layer cipher \"" + pub.cipher + "\" is not supported (expected " +
+                                             std::string(k_cipher_aes_ctr_hmac) + ")");
+  }
+  if (pub.hmac.size() != 32) {
+    return make_error(Kind::integrity, "layer public options carry no valid HMAC");
+  }
+  if (priv.symkey.size() != 32) {
+    return make_error(Kind::invalid, "layer cipher: key must be 32 bytes");
+  }
+  COCO_TRY(Bytes nonce, layer_nonce(priv, pub));
+  if (nonce.size() != 16) {
+    return make_error(Kind::invalid, "layer cipher: nonce must be 16 bytes");
+  }
+  COCO_TRY(crypto::AesCtr ctr, crypto::AesCtr::create(priv.symkey.bytes(), nonce));
+  return LayerDecryptor(std::move(ctr), crypto::Hmac(priv.symkey.bytes()), pub.hmac);
+}
+
+void LayerDecryptor::update(std::span<std::uint8_t> data) {
+  m_mac.update(data);
+  m_ctr.update_in_place(data);
+}
+
+Status LayerDecryptor::finish() {
+  Bytes mac = m_mac.finish();
+  if (!constant_time_equal(mac, m_expected)) {
+    return make_error(Kind::integrity, "HMAC mismatch: the encrypted layer was altered or its key does not match",
+                      "re-pull the image; if it persists the image is corrupt or tampered with");
+  }
+  return ok();
+}
+
+Result<EncryptedBlob> encrypt_blob(const ReadFn& read, const WriteFn& write, std::string plaintext_digest,
+                                   Progress& progress, std::string_view progress_id) {
+  COCO_TRY(LayerEncryptor enc, LayerEncryptor::create(std::move(plaintext_digest)));
+  crypto::Digester digest;
+  std::vector<std::uint8_t> buffer(k_layer_chunk);
+  std::uint64_t total = 0;
+  while (true) {
+    COCO_TRY(std::size_t n, read(buffer));
+    if (n == 0) {
+      break;
+    }
+    std::span<std::uint8_t> chunk(buffer.data(), n);
+    enc.update(chunk);
+    digest.update(chunk);
+    COCO_TRY_STATUS(write(chunk));
+    total += n;
+    if (!progress_id.empty()) {
+      progress.advance(progress_id, n);
+    }
+  }
+  EncryptedBlob out;
+  out.public_options = enc.finish();
+  out.private_options = enc.private_options();
+  out.digest = digest.finish();
+  out.size = total;
+  return out;
+}
+
+Result<DecryptedBlob> decrypt_blob(const ReadFn& read, const WriteFn& write, const PrivateOptions& priv,
+                                   const PublicOptions& pub, Progress& progress, std::string_view progress_id) {
+  COCO_TRY(LayerDecryptor dec, LayerDecryptor::create(priv, pub));
+  std::optional<crypto::Digest> expected;
+  if (auto parsed = crypto::Digest::parse(priv.digest)) {
+    expected = std::move(parsed).value();
+  }
+  crypto::Digester digest(expected ? expected->alg : crypto::HashAlg::sha256);
+  std::vector<std::uint8_t> buffer(k_layer_chunk);
+  std::uint64_t total = 0;
+  while (true) {
+    COCO_TRY(std::size_t n, read(buffer));
+    if (n == 0) {
+      break;
+    }
+    std::span<std::uint8_t> chunk(buffer.data(), n);
+    dec.update(chunk);
+    digest.update(chunk);
+    COCO_TRY_STATUS(write(chunk));
+    total += n;
+    if (!progress_id.empty()) {
+      progress.advance(progress_id, n);
+    }
+  }
+  COCO_TRY_STATUS(dec.finish());
+  DecryptedBlob out{digest.finish(), total};
+  if (expected && !(out.digest == *expected)) {
+    return make_error(Kind::integrity, "decrypted layer digest " + out.digest.to_string() +
+                                           " does not match the digest in its key options " + expected->to_string());
+  }
+  return out;
+}
+
+} // namespace coco::ocicrypt
