@@ -8,4 +8,5 @@ target_sources(coco_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pgp_wrapper.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pkcs7_wrapper.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/recipients.cpp
 )

@@ -8,6 +8,7 @@ target_sources(coco_unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/pgp_wrapper_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/keyprovider_wrapper_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/skopeo_interop_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/recipients_test.cpp
 )
 
 # A command keyprovider speaking the ocicrypt protocol, run by keyprovider_wrapper_test.cpp.
