@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -35,6 +36,14 @@ struct Clock {
 };
 
 double seconds_since(double t0) { return Clock::now() - t0; }
+
+// encrypt_blob/decrypt_blob run the digest on a second thread; for them the wall clock is what counts (noisy
+// on a busy machine, so the CPU time is printed beside it).
+double wall_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 // Bytes per second `openssl speed -mr` reports for 16 KiB blocks, 0 when it cannot be run.
 double openssl_speed(const std::string& args) {
@@ -81,6 +90,8 @@ int main(int argc, char** argv) {
               gbps(ctr_speed), gbps(hmac_speed), gbps(sha_speed));
   double cipher_bound = (ctr_speed > 0 && hmac_speed > 0) ? 1.0 / (1.0 / ctr_speed + 1.0 / hmac_speed) : 0;
   double copy_bound = (cipher_bound > 0 && sha_speed > 0) ? 1.0 / (1.0 / cipher_bound + 1.0 / sha_speed) : 0;
+  // Two cores: ctr+hmac on one, sha256 of the output on the other.
+  double two_core_bound = std::min(cipher_bound, sha_speed);
 
   Secret key = crypto::random_secret(32);
   Bytes nonce = crypto::random_bytes(16);
@@ -127,9 +138,13 @@ int main(int argc, char** argv) {
   ocicrypt::EncryptedBlob blob;
   {
     auto t0 = Clock::now();
+    double w0 = wall_now();
     blob = ocicrypt::encrypt_blob(source, sink, "sha256:bench").value();
-    report("encrypt_blob (CTR + HMAC + digest)", static_cast<double>(total) / seconds_since(t0), copy_bound,
-           "1-core bound ctr+hmac+sha256");
+    double cpu = seconds_since(t0);
+    double wall = wall_now() - w0;
+    report("encrypt_blob wall (CTR + HMAC + digest)", static_cast<double>(total) / wall, two_core_bound,
+           "2-core bound");
+    report("encrypt_blob per CPU second", static_cast<double>(total) / cpu, copy_bound, "1-core bound ctr+hmac+sha256");
   }
   {
     // Decrypting the same synthetic stream fails the HMAC at the end; the rate is what matters here.
@@ -137,12 +152,15 @@ int main(int argc, char** argv) {
     ocicrypt::PrivateOptions priv = blob.private_options;
     priv.digest.clear();
     auto t0 = Clock::now();
+    double w0 = wall_now();
     auto out = ocicrypt::decrypt_blob(source, sink, priv, blob.public_options);
-    double rate = static_cast<double>(total) / seconds_since(t0);
-    report("decrypt_blob (HMAC + CTR + digest)", rate, copy_bound, "1-core bound ctr+hmac+sha256");
+    double cpu = seconds_since(t0);
+    double wall = wall_now() - w0;
+    report("decrypt_blob wall (HMAC + CTR + digest)", static_cast<double>(total) / wall, two_core_bound,
+           "2-core bound");
+    report("decrypt_blob per CPU second", static_cast<double>(total) / cpu, copy_bound, "1-core bound ctr+hmac+sha256");
     std::printf("  (HMAC %s, as expected for a synthetic stream)\n", out ? "matched" : "mismatch");
   }
-  std::printf("\n2-core bound (ctr+hmac on one core, sha256 on the other): %.2f GB/s\n",
-              gbps(std::min(cipher_bound, sha_speed)));
+  std::printf("\n2-core bound (ctr+hmac on one core, sha256 on the other): %.2f GB/s\n", gbps(two_core_bound));
   return 0;
 }

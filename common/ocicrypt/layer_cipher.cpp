@@ -1,5 +1,7 @@
 #include "common/ocicrypt/layer_cipher.hpp"
 
+#include <array>
+#include <future>
 #include <vector>
 
 #include "common/crypto/random.hpp"
@@ -70,26 +72,60 @@ Status LayerDecryptor::finish() {
   return ok();
 }
 
+namespace {
+
+// Reads chunks, transforms each in the calling thread, and digests and writes it on a second thread while the
+// next chunk is read and transformed: the cipher and the digest of its output run on two cores. `read` and
+// `transform` run on the calling thread, `write` on the helper thread, never two writes at once and always in
+// order.
+Result<std::uint64_t> pipeline(const ReadFn& read, const WriteFn& write, crypto::Digester& digest,
+                               const std::function<void(std::span<std::uint8_t>)>& transform, Progress& progress,
+                               std::string_view progress_id) {
+  std::array<std::vector<std::uint8_t>, 2> buffers{std::vector<std::uint8_t>(k_layer_chunk),
+                                                    std::vector<std::uint8_t>(k_layer_chunk)};
+  std::future<Status> pending;
+  std::size_t cur = 0;
+  std::uint64_t total = 0;
+  auto drain = [&pending]() -> Status {
+    if (pending.valid()) {
+      return pending.get();
+    }
+    return ok();
+  };
+  while (true) {
+    auto n = read(buffers[cur]);
+    if (!n) {
+      (void)drain();
+      return std::move(n).error();
+    }
+    if (*n == 0) {
+      break;
+    }
+    std::span<std::uint8_t> chunk(buffers[cur].data(), *n);
+    transform(chunk);
+    COCO_TRY_STATUS(drain());
+    pending = std::async(std::launch::async, [&digest, &write, chunk]() -> Status {
+      digest.update(chunk);
+      return write(chunk);
+    });
+    total += *n;
+    if (!progress_id.empty()) {
+      progress.advance(progress_id, *n);
+    }
+    cur ^= 1;
+  }
+  COCO_TRY_STATUS(drain());
+  return total;
+}
+
+} // namespace
+
 Result<EncryptedBlob> encrypt_blob(const ReadFn& read, const WriteFn& write, std::string plaintext_digest,
                                    Progress& progress, std::string_view progress_id) {
   COCO_TRY(LayerEncryptor enc, LayerEncryptor::create(std::move(plaintext_digest)));
   crypto::Digester digest;
-  std::vector<std::uint8_t> buffer(k_layer_chunk);
-  std::uint64_t total = 0;
-  while (true) {
-    COCO_TRY(std::size_t n, read(buffer));
-    if (n == 0) {
-      break;
-    }
-    std::span<std::uint8_t> chunk(buffer.data(), n);
-    enc.update(chunk);
-    digest.update(chunk);
-    COCO_TRY_STATUS(write(chunk));
-    total += n;
-    if (!progress_id.empty()) {
-      progress.advance(progress_id, n);
-    }
-  }
+  COCO_TRY(std::uint64_t total,
+           pipeline(read, write, digest, [&enc](std::span<std::uint8_t> c) { enc.update(c); }, progress, progress_id));
   EncryptedBlob out;
   out.public_options = enc.finish();
   out.private_options = enc.private_options();
@@ -106,22 +142,8 @@ Result<DecryptedBlob> decrypt_blob(const ReadFn& read, const WriteFn& write, con
     expected = std::move(parsed).value();
   }
   crypto::Digester digest(expected ? expected->alg : crypto::HashAlg::sha256);
-  std::vector<std::uint8_t> buffer(k_layer_chunk);
-  std::uint64_t total = 0;
-  while (true) {
-    COCO_TRY(std::size_t n, read(buffer));
-    if (n == 0) {
-      break;
-    }
-    std::span<std::uint8_t> chunk(buffer.data(), n);
-    dec.update(chunk);
-    digest.update(chunk);
-    COCO_TRY_STATUS(write(chunk));
-    total += n;
-    if (!progress_id.empty()) {
-      progress.advance(progress_id, n);
-    }
-  }
+  COCO_TRY(std::uint64_t total,
+           pipeline(read, write, digest, [&dec](std::span<std::uint8_t> c) { dec.update(c); }, progress, progress_id));
   COCO_TRY_STATUS(dec.finish());
   DecryptedBlob out{digest.finish(), total};
   if (expected && !(out.digest == *expected)) {

@@ -81,6 +81,10 @@ struct DecryptedBlob {
 inline constexpr std::size_t k_layer_chunk = std::size_t{1} << 20;
 
 // Encrypts a whole stream. `progress_id` (if set) names the task reported to `progress`.
+//
+// Both functions use two threads: `read` and the cipher run on the calling thread, the digest of the output
+// and `write` on a helper thread, overlapping the next read. `write` calls are sequential and in order, but
+// may run at the same time as `read`: the two must not share unsynchronised state.
 Result<EncryptedBlob> encrypt_blob(const ReadFn& read, const WriteFn& write, std::string plaintext_digest,
                                    Progress& progress = Progress::none(), std::string_view progress_id = {});
 // Decrypts a whole stream and checks the HMAC, then that the plaintext digest equals the private options'
