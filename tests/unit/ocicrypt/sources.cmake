@@ -9,6 +9,7 @@ target_sources(coco_unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/keyprovider_wrapper_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/skopeo_interop_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recipients_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/inspect_test.cpp
 )
 
 # A command keyprovider speaking the ocicrypt protocol, run by keyprovider_wrapper_test.cpp.
