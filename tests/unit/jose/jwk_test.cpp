@@ -89,3 +89,12 @@ TEST_CASE("a JWK set skips keys it cannot use", "[jose]") {
   REQUIRE(mixed);
   CHECK(mixed->size() == 1);
 }
+
+TEST_CASE("a JWK parses from an unordered nlohmann::json as received in a request", "[jose]") {
+  auto key = crypto::PrivateKey::generate_ec(crypto::Curve::p256).value();
+  nlohmann::json request = nlohmann::json::parse(Jwk::from_public(key.public_key(), "ECDH-ES+A256KW").to_json().dump());
+  auto jwk = Jwk::parse(request);
+  REQUIRE(jwk);
+  CHECK(jwk->public_key() == key.public_key());
+  CHECK(jwk->alg() == "ECDH-ES+A256KW");
+}
