@@ -565,7 +565,7 @@ public:
     }
     long status = 0;
     curl_easy_getinfo(m_easy, CURLINFO_RESPONSE_CODE, &status);
-    if (m_finished && m_code != CURLE_OK) {
+    if (m_finished && m_code != CURLE_OK && !m_body_started) {
       return m_state.network_error(m_code, url, m_errbuf);
     }
     m_status = status;

@@ -4,7 +4,7 @@
 add_executable(coco_oci_driver ${CMAKE_CURRENT_LIST_DIR}/oci/coco_oci_driver.cpp)
 target_link_libraries(coco_oci_driver PRIVATE coco::common coco_warnings)
 
-foreach(script IN ITEMS)
+foreach(script roundtrip registry errors)
   add_test(NAME e2e.oci.${script} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/oci/${script}.sh)
   set_tests_properties(e2e.oci.${script} PROPERTIES
     ENVIRONMENT "${COCO_E2E_ENV};COCO_OCI=$<TARGET_FILE:coco_oci_driver>"
