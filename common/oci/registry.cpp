@@ -702,7 +702,11 @@ Result<std::unique_ptr<RegistryClient>> RegistryClient::connect(const DockerRefe
   state->options = options;
   state->push = push;
   find_certs(*state);
-  COCO_TRY(state->creds, find_credentials(ref.domain, ref.path, options.creds, options.authfile));
+  if (options.credentials) {
+    state->creds = options.credentials;
+  } else {
+    COCO_TRY(state->creds, find_credentials(ref.domain, ref.path, options.creds, options.authfile));
+  }
   std::string host = registry_host(ref.domain);
   std::vector<std::string> schemes{"https"};
   if (!state->verify_tls()) {

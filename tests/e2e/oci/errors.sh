@@ -55,12 +55,12 @@ expect_error 1 "127.0.0.1:$port" "$T/x" copy --src-tls-verify=false "docker://12
 # 401 without credentials, 401 with wrong ones, 404 for a missing tag and repository, on a real registry.
 start_registry
 R=$REGISTRY
-run_coco 0 copy --authfile "$AUTHFILE" --dest-tls-verify=false "oci:$T/src:v1" "docker://$R/e2e/app:v1"
+run_coco 0 copy --dest-authfile "$AUTHFILE" --dest-tls-verify=false "oci:$T/src:v1" "docker://$R/e2e/app:v1"
 HOME=$T expect_error 1 "authentication required" "$T/x" copy --src-tls-verify=false "docker://$R/e2e/app:v1" "oci:$T/x:v1"
 [[ "$out" == *"hint: log in"* ]] || fail "401 gives no hint: $out"
 expect_error 1 "authentication required" "$T/x" copy --src-creds coco:wrong --src-tls-verify=false "docker://$R/e2e/app:v1" "oci:$T/x:v1"
-expect_error 1 "not found" "$T/x" copy --authfile "$AUTHFILE" --src-tls-verify=false "docker://$R/e2e/app:nope" "oci:$T/x:v1"
-expect_error 1 "not found" "$T/x" copy --authfile "$AUTHFILE" --src-tls-verify=false "docker://$R/e2e/none:v1" "oci:$T/x:v1"
+expect_error 1 "not found" "$T/x" copy --src-authfile "$AUTHFILE" --src-tls-verify=false "docker://$R/e2e/app:nope" "oci:$T/x:v1"
+expect_error 1 "not found" "$T/x" copy --src-authfile "$AUTHFILE" --src-tls-verify=false "docker://$R/e2e/none:v1" "oci:$T/x:v1"
 HOME=$T expect_error 1 "authentication required" "" copy --dest-tls-verify=false "oci:$T/src:v1" "docker://$R/e2e/denied:v1"
 [[ $(curl -s -u coco:secret-pw "http://$R/v2/e2e/denied/tags/list") == *"NAME_UNKNOWN"* ]] || fail "a refused push created the repository"
 

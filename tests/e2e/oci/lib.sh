@@ -3,6 +3,8 @@
 set -euo pipefail
 
 COCO_OCI=${COCO_OCI:-coco}
+# The test-only driver, for what the CLI deliberately lacks (forcing streamed PATCH uploads).
+COCO_OCI_DRIVER=${COCO_OCI_DRIVER:-coco_oci_driver}
 T=$(mktemp -d "${TMPDIR:-/tmp}/coco-e2e-oci.XXXXXX")
 REGISTRY_PID=""
 SERVER_PIDS=()
@@ -21,7 +23,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 run_coco() {
   local want=$1; shift
   set +e
-  out=$(timeout 120 "$COCO_OCI" "$@" 2>&1)
+  local cmd=$COCO_OCI
+  if [[ "${1:-}" == "--driver" ]]; then cmd=$COCO_OCI_DRIVER; shift; fi
+  out=$(timeout 120 "$cmd" "$@" 2>&1)
   local rc=$?
   set -e
   if [[ $rc -ne $want ]]; then

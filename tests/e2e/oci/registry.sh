@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 start_registry
 R=$REGISTRY
-S=(--authfile "$AUTHFILE" --src-tls-verify=false --dest-tls-verify=false)
+S=(--src-authfile "$AUTHFILE" --dest-authfile "$AUTHFILE" --src-tls-verify=false --dest-tls-verify=false)
 SK=(--authfile "$AUTHFILE" --tls-verify=false)
 
 make_image "$T/src" amd v1-amd64 amd64
@@ -27,9 +27,9 @@ REGISTRY_AUTH_FILE=$AUTHFILE run_coco 0 copy --src-tls-verify=false "docker://$R
 # --creds instead of an auth file.
 run_coco 0 copy --src-creds coco:secret-pw --src-tls-verify=false "docker://$R/skopeo/app:v1" "oci:$T/pulled:creds"
 # Registry to registry: mount from another repository, streamed (PATCH) uploads.
-run_coco 0 copy "${S[@]}" --chunked "docker://$R/coco/app:v1" "docker://$R/coco/copy:v1"
+run_coco 0 --driver copy "${S[@]}" --chunked "docker://$R/coco/app:v1" "docker://$R/coco/copy:v1"
 [[ $(raw_digest "${SK[@]}" "docker://$R/coco/copy:v1") == "$src_digest" ]] || fail "registry-to-registry copy differs"
-run_coco 0 copy "${S[@]}" --chunked "oci:$T/src:arm" "docker://$R/coco/chunked:v1"
+run_coco 0 --driver copy "${S[@]}" --chunked "oci:$T/src:arm" "docker://$R/coco/chunked:v1"
 [[ $(raw_digest "${SK[@]}" "docker://$R/coco/chunked:v1") == $(raw_digest "oci:$T/src:arm") ]] || fail "chunked push differs"
 # A Docker schema2 image (made by skopeo) keeps its manifest through the registry.
 skopeo copy -q --format v2s2 "oci:$T/src:amd" "dir:$T/v2s2" >/dev/null
@@ -47,7 +47,7 @@ skopeo copy -q --all --src-tls-verify=false --authfile "$AUTHFILE" "docker://$R/
   fail "skopeo cannot pull every platform"
 run_coco 0 copy "${S[@]}" --all "docker://$R/coco/multi:v1" "oci:$T/multi-back:m"
 [[ "sha256:$(raw_digest "oci:$T/multi-back:m")" == "$index_digest" ]] || fail "index pulled back differs"
-run_coco 0 inspect "oci:$T/multi-back:m"
+run_coco 0 inspect -o json "oci:$T/multi-back:m"
 echo "$out" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)

@@ -55,7 +55,7 @@ run_coco 0 copy "oci:$T/other:v2" "oci:$T/out-oci:v1"
   fail "replacing a tag duplicated the entry"
 
 # inspect: layers with media types and sizes; --raw is the exact manifest; --config the config blob.
-run_coco 0 inspect "oci:$T/src:v1"
+run_coco 0 inspect -o json "oci:$T/src:v1"
 echo "$out" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
