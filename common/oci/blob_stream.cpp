@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/base/atomic_file.hpp"
+#include "common/base/interrupt.hpp"
 
 namespace coco::oci {
 
@@ -99,6 +100,9 @@ Result<std::size_t> HashingReader::read(std::span<std::uint8_t> buf) {
 }
 
 Result<std::size_t> ProgressReader::read(std::span<std::uint8_t> buf) {
+  if (interrupted()) {
+    return make_error(Kind::interrupted, "interrupted while copying " + m_id);
+  }
   COCO_TRY(std::size_t n, m_inner.read(buf));
   if (n > 0) {
     m_progress.advance(m_id, n);

@@ -1,10 +1,7 @@
 #include "common/oci/digest.hpp"
 
-#include <openssl/evp.h>
-
-#include <stdexcept>
-
 #include "common/base/encoding.hpp"
+#include "common/crypto/hash.hpp"
 
 namespace coco::oci {
 
@@ -63,35 +60,20 @@ Result<Digest> parse_digest(std::string_view text) {
   return Digest{std::string(encoded)};
 }
 
+// The hashing itself is common/crypto's; this type only fixes the algorithm OCI digests use here.
 struct Sha256::State {
-  EVP_MD_CTX* ctx = nullptr;
-  ~State() { EVP_MD_CTX_free(ctx); }
+  crypto::Hasher hasher{crypto::HashAlg::sha256};
 };
 
-Sha256::Sha256() : m_state(std::make_unique<State>()) {
-  m_state->ctx = EVP_MD_CTX_new();
-  if (m_state->ctx == nullptr || EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("sha256 init failed");
-  }
-}
+Sha256::Sha256() : m_state(std::make_unique<State>()) {}
 Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
-void Sha256::update(std::span<const std::uint8_t> data) {
-  if (!data.empty()) {
-    EVP_DigestUpdate(m_state->ctx, data.data(), data.size());
-  }
-}
+void Sha256::update(std::span<const std::uint8_t> data) { m_state->hasher.update(data); }
 void Sha256::update(std::string_view data) { update(as_bytes(data)); }
 
-Digest Sha256::finish() {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(m_state->ctx, out, &len);
-  EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr);
-  return Digest{hex_encode(std::span<const std::uint8_t>(out, len))};
-}
+Digest Sha256::finish() { return Digest{hex_encode(m_state->hasher.finish())}; }
 
 Digest digest_of(std::string_view data) {
   Sha256 h;

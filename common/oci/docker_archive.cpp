@@ -183,6 +183,17 @@ public:
     DecompressingReader plain(compressed);
     auto written = store_blob(plain, Digest{}, m_scratch.path(), ".tar");
     if (!written) {
+      // Corrupt compressed data is most often a corrupted blob: let the digest check speak first.
+      std::vector<std::uint8_t> drain(k_chunk_size);
+      while (true) {
+        auto n = compressed.read(drain);
+        if (!n) {
+          return n.error();
+        }
+        if (*n == 0) {
+          break;
+        }
+      }
       Error e = written.error();
       return std::move(e).context("layer " + expected.digest.str());
     }

@@ -196,12 +196,15 @@ std::string DockerReference::str() const {
   return s;
 }
 
-Result<DockerReference> parse_docker_reference(std::string_view text) {
+namespace {
+
+// `shown` is the whole reference as the user wrote it, for messages.
+Result<DockerReference> parse_docker_reference_in(std::string_view shown, std::string_view text) {
   if (text.empty()) {
-    return ref_error(text, "repository name must have at least one component");
+    return ref_error(shown, "repository name must have at least one component");
   }
   if (text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); })) {
-    return ref_error(text, "cannot specify 64-byte hexadecimal strings as a repository name");
+    return ref_error(shown, "cannot specify 64-byte hexadecimal strings as a repository name");
   }
   // splitDockerDomain: the first component is a domain only if it looks like one.
   std::string domain;
@@ -223,10 +226,14 @@ Result<DockerReference> parse_docker_reference(std::string_view text) {
   }
   std::string remote_name = remainder.substr(0, remainder.find(':'));
   if (std::any_of(remote_name.begin(), remote_name.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return ref_error(text, "repository name must be lowercase");
+    return ref_error(shown, "repository name must be lowercase");
   }
-  return parse_qualified(text, domain + "/" + remainder);
+  return parse_qualified(shown, domain + "/" + remainder);
 }
+
+} // namespace
+
+Result<DockerReference> parse_docker_reference(std::string_view text) { return parse_docker_reference_in(text, text); }
 
 bool valid_oci_ref_name(std::string_view name) {
   // component ('/' component)*, component = alnum+ (separator alnum+)*, separator = [-._:@+] | "--"
@@ -295,7 +302,7 @@ Result<ImageReference> parse_image_reference(std::string_view text) {
     if (details.substr(0, 2) != "//") {
       return ref_error(text, "a docker reference must start with docker://");
     }
-    COCO_TRY(DockerReference docker, parse_docker_reference(details.substr(2)));
+    COCO_TRY(DockerReference docker, parse_docker_reference_in(text, details.substr(2)));
     if (!docker.tag.empty() && docker.digest) {
       return ref_error(text, "docker references with both a tag and a digest are not supported");
     }
@@ -336,7 +343,7 @@ Result<ImageReference> parse_image_reference(std::string_view text) {
         ref.source_index = index;
         return ref;
       }
-      COCO_TRY(DockerReference docker, parse_docker_reference(rest));
+      COCO_TRY(DockerReference docker, parse_docker_reference_in(text, rest));
       if (docker.digest) {
         return ref_error(text, "docker-archive does not support digest references");
       }

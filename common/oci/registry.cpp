@@ -565,7 +565,7 @@ public:
     }
     long status = 0;
     curl_easy_getinfo(m_easy, CURLINFO_RESPONSE_CODE, &status);
-    if (m_finished && m_code != CURLE_OK) {
+    if (m_finished && m_code != CURLE_OK && !m_body_started) {
       return m_state.network_error(m_code, url, m_errbuf);
     }
     m_status = status;
@@ -702,7 +702,11 @@ Result<std::unique_ptr<RegistryClient>> RegistryClient::connect(const DockerRefe
   state->options = options;
   state->push = push;
   find_certs(*state);
-  COCO_TRY(state->creds, find_credentials(ref.domain, ref.path, options.creds, options.authfile));
+  if (options.credentials) {
+    state->creds = options.credentials;
+  } else {
+    COCO_TRY(state->creds, find_credentials(ref.domain, ref.path, options.creds, options.authfile));
+  }
   std::string host = registry_host(ref.domain);
   std::vector<std::string> schemes{"https"};
   if (!state->verify_tls()) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/base/result.hpp"
+#include "common/oci/auth.hpp"
 #include "common/oci/blob_stream.hpp"
 #include "common/oci/manifest.hpp"
 #include "common/oci/reference.hpp"
@@ -23,7 +24,8 @@ namespace coco::oci {
 
 // How to reach a registry (skopeo's --creds, --authfile, --tls-verify, --cert-dir).
 struct RegistryOptions {
-  std::string creds;                    // "user[:password]"; empty: look in the auth files
+  std::optional<Credentials> credentials; // from --creds, already split (wins over creds and auth files)
+  std::string creds;                    // "user:password"; empty: look in the auth files
   std::filesystem::path authfile;       // empty: REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json
   std::optional<bool> tls_verify;       // unset: verify, except plain http for localhost/127.0.0.1 is never tried
   std::filesystem::path cert_dir;       // ca.crt (or *.crt), client.cert + client.key

@@ -6,8 +6,10 @@ namespace {
 
 const coco::cli::CommandSpec k_commands[] = {
     {"completion", "print the shell completion script for coco", register_completion},
+    {"copy", "copy an image between oci, oci-archive, dir, docker-archive and registries", register_copy},
     {"env", "list the environment variables coco reads", register_env},
     {"help", "show the manual page of a tool or command", register_help},
+    {"inspect", "show an image's manifest, platforms, config and layers", register_inspect},
     {"version", "print the version of coco and of the libraries it uses", register_version},
     {"__progress-demo", "simulate transfers (for tests)", register_progress_demo},
 };

@@ -18,8 +18,10 @@ std::span<const coco::cli::CommandSpec> commands();
 std::span<const coco::cli::ExternalCommand> known_tools();
 
 void register_completion(coco::cli::Command& cmd);
+void register_copy(coco::cli::Command& cmd);
 void register_env(coco::cli::Command& cmd);
 void register_help(coco::cli::Command& cmd);
+void register_inspect(coco::cli::Command& cmd);
 void register_progress_demo(coco::cli::Command& cmd);
 void register_version(coco::cli::Command& cmd);
 

@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
       copy.dst_options.registry.creds = value("--dest-creds");
     } else if (is("--creds")) {
       inspect.transport.registry.creds = value("--creds");
+    } else if (is("--src-authfile")) {
+      copy.src_options.registry.authfile = value("--src-authfile");
+    } else if (is("--dest-authfile")) {
+      copy.dst_options.registry.authfile = value("--dest-authfile");
     } else if (is("--authfile")) {
       std::string f = value("--authfile");
       copy.src_options.registry.authfile = f;
