@@ -1,4 +1,5 @@
 target_sources(coco_unit_tests PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/admin_auth_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/protocol_test.cpp
 )
