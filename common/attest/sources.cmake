@@ -11,6 +11,7 @@ target_sources(coco_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/snp.cpp
   ${CMAKE_CURRENT_LIST_DIR}/source.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tdx.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tdx_collateral.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tpm.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tpm_source.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verifier.cpp
