@@ -5,11 +5,11 @@
 
 #include <openssl/evp.h>
 
+#include "common/attest/ccel.hpp"
 #include "common/attest/signature.hpp"
 #include "common/attest/tdx_collateral.hpp"
 #include "common/attest/sim.hpp"
 #include "common/attest/vendor_roots.hpp"
-#include "common/base/log.hpp"
 #include "common/crypto/x509.hpp"
 
 namespace coco::attest {
@@ -384,7 +384,8 @@ Result<TdxQuoteCheck> verify_tdx_quote_signatures(const TdxQuote& q, const Verif
 }
 
 Result<nlohmann::json> verify_tdx_quote(std::span<const std::uint8_t> bytes, const std::optional<Bytes>& expected_report_data,
-                                        const std::optional<Bytes>& init_data_digest, const VerifierOptions& options) {
+                                        const std::optional<Bytes>& init_data_digest, const VerifierOptions& options,
+                                        const std::optional<Bytes>& cc_eventlog) {
   COCO_TRY(auto quote, parse_tdx_quote(bytes));
   COCO_TRY(auto check, verify_tdx_quote_signatures(quote, options));
   if (expected_report_data && resize_data(*expected_report_data, 64) != quote.body.report_data) {
@@ -394,6 +395,17 @@ Result<nlohmann::json> verify_tdx_quote(std::span<const std::uint8_t> bytes, con
     return make_error(Kind::denied, "tdx: MRCONFIGID does not match the init-data digest");
   }
   auto claims = tdx_claims(quote, check.platform_instance_id);
+  if (cc_eventlog) {
+    COCO_TRY(auto events, parse_cc_event_log(*cc_eventlog));
+    const auto rtmrs = replay_rtmrs(events);
+    const Bytes* quoted[] = {&quote.body.rtmr0, &quote.body.rtmr1, &quote.body.rtmr2, &quote.body.rtmr3};
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (rtmrs[i] != *quoted[i]) {
+        return make_error(Kind::denied, "tdx: RTMR" + std::to_string(i) + " does not match the CC event log replay");
+      }
+    }
+    claims["uefi_event_logs"] = uefi_event_logs_claim(events);
+  }
   if (options.tdx_collateral_dir && !check.simulated) {
     COCO_TRY(auto collateral, load_tdx_collateral(*options.tdx_collateral_dir));
     COCO_TRY(auto root, intel_sgx_root_ca());
@@ -427,12 +439,16 @@ public:
     if (!quote) {
       return make_error(Kind::invalid, "tdx: quote is not base64");
     }
+    std::optional<Bytes> ccel;
     if (evidence.contains("cc_eventlog") && !evidence["cc_eventlog"].is_null()) {
-      // CCEL replay against RTMR0..3 is not implemented yet: the log is ignored (uefi_event_logs stays empty, so a
-      // policy that needs event-log claims fails closed); the RTMRs themselves are signed in the quote.
-      log::warn("tdx: the CC event log is not verified or parsed yet; uefi_event_logs left empty");
+      auto decoded = evidence["cc_eventlog"].is_string() ? base64_decode_any(evidence["cc_eventlog"].get<std::string>())
+                                                         : Result<Bytes>(make_error(Kind::invalid, ""));
+      if (!decoded) {
+        return make_error(Kind::invalid, "tdx: cc_eventlog is not base64");
+      }
+      ccel = std::move(*decoded);
     }
-    return verify_tdx_quote(*quote, expected_report_data, init_data_digest, m_options);
+    return verify_tdx_quote(*quote, expected_report_data, init_data_digest, m_options, ccel);
   }
 
 private:

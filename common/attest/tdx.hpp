@@ -86,9 +86,11 @@ struct TdxQuoteCheck {
 };
 Result<TdxQuoteCheck> verify_tdx_quote_signatures(const TdxQuote& quote, const VerifierOptions& options);
 
-// Verify a binary quote as Trustee does and return the claims.
+// Verify a binary quote as Trustee does and return the claims. With a CC event log (ccel.hpp), its replay must
+// equal RTMR0..3 and its events become uefi_event_logs.
 Result<nlohmann::json> verify_tdx_quote(std::span<const std::uint8_t> bytes, const std::optional<Bytes>& expected_report_data,
-                                        const std::optional<Bytes>& init_data_digest, const VerifierOptions& options);
+                                        const std::optional<Bytes>& init_data_digest, const VerifierOptions& options,
+                                        const std::optional<Bytes>& cc_eventlog = std::nullopt);
 
 std::unique_ptr<Verifier> make_tdx_verifier(const VerifierOptions& options);
 

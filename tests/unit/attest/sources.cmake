@@ -1,5 +1,6 @@
 target_sources(coco_unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/binding_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ccel_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/jcs_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sample_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sim_test.cpp
