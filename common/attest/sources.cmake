@@ -4,6 +4,7 @@
 target_sources(coco_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../jose/jcs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../crypto/x509.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/attestation.cpp
   ${CMAKE_CURRENT_LIST_DIR}/binding.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ccel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sample.cpp

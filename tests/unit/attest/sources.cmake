@@ -1,4 +1,5 @@
 target_sources(coco_unit_tests PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/attestation_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/binding_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ccel_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/jcs_test.cpp
