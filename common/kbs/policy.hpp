@@ -1,0 +1,73 @@
+// Policies the KBS evaluates: the resource policy (Rego, rule data.policy.allow, input = the verified token
+// claims, data = {"plugin","resource-path","query"}) and the attestation policy (Rego producing the AR4SI
+// trust claims of an EAR appraisal; Trustee's default is ear_default_policy_cpu.rego, id default_cpu).
+//
+// PolicyEngine is the seam for the coco Rego engine (common/rego). Until it lands the built-in engine knows
+// only Trustee's published sample policies, recognised by content (comments and layout ignored), and
+// evaluates them in C++: the resource policies default.rego, allow_all.rego, deny_all.rego, affirming.rego
+// and coco's default (same rule as Trustee's default), and the default_cpu attestation policy for the sample
+// TEE. Any other policy text is refused at upload with ParsePolicyError, so nothing is silently mis-evaluated.
+//
+// Every decision records the rule and the input values it looked at, for `explain`.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base/result.hpp"
+
+namespace coco::kbs {
+
+inline constexpr std::string_view k_resource_policy_id = "resource-policy";
+inline constexpr std::string_view k_default_attestation_policy_id = "default_cpu";
+
+struct PolicyDecision {
+  bool allow = false;
+  std::string rule = "data.policy.allow";
+  std::string reason;                                   // short, for the error body and the log
+  nlohmann::json inputs_read = nlohmann::json::object();  // input/data paths -> the values looked at
+};
+
+struct Appraisal {
+  nlohmann::json trust_vector;  // {"instance-identity":0,"configuration":2,...}
+  std::string status;           // affirming | warning | contraindicated | none
+  nlohmann::json inputs_read = nlohmann::json::object();
+};
+
+// query_reference_value(name): the stored value or nullopt.
+using ReferenceValueLookup = std::function<std::optional<nlohmann::json>(const std::string& name)>;
+
+class PolicyEngine {
+public:
+  PolicyEngine() = default;
+  PolicyEngine(const PolicyEngine&) = delete;
+  PolicyEngine& operator=(const PolicyEngine&) = delete;
+  virtual ~PolicyEngine() = default;
+
+  // At upload: invalid (ParsePolicyError) when the engine cannot evaluate the text.
+  virtual Status check_resource_policy(std::string_view text) const = 0;
+  virtual Status check_attestation_policy(std::string_view text) const = 0;
+  virtual Result<PolicyDecision> evaluate_resource(std::string_view text, const nlohmann::json& claims,
+                                                   const nlohmann::json& data) const = 0;
+  // `input`: the annotated evidence ({"sample":{...},"report_data":...,...}).
+  virtual Result<Appraisal> appraise(std::string_view text, const nlohmann::json& input,
+                                     const ReferenceValueLookup& reference_values) const = 0;
+  [[nodiscard]] virtual std::string name() const = 0;
+};
+
+std::unique_ptr<PolicyEngine> make_builtin_policy_engine();
+
+// coco's default resource policy text (same decision as Trustee's default.rego).
+std::string_view default_resource_policy();
+// Trustee's default attestation policy is not copied here; the built-in engine applies its outcome when no
+// attestation policy is stored under default_cpu.
+
+// EAR status of a trust vector: the worst tier over its claims (veraison rust-ear trust/claim.rs).
+std::string ear_status(const nlohmann::json& trust_vector);
+
+} // namespace coco::kbs

@@ -1,0 +1,71 @@
+// Attestation tokens and the resource response: what the KBS signs, checks and encrypts with JOSE.
+//
+// TokenBroker mints EAR tokens (JWT, ES256, header `jwk` = the signer's public key, + `x5c` when a signer
+// certificate is configured) as Trustee's attestation service does (attestation-service/src/ear_token/,
+// spec evidence.md §5); its key is `[attestation_service.attestation_token_broker.signer] key_path` or a P-256
+// key created 0600 in the state directory on first start. TokenVerifier checks tokens presented to the
+// resource endpoint the way Trustee's KBS does (kbs/src/token/): the header JWK when `insecure_header_jwk`,
+// keys of `trusted_jwk_sets`, and always this server's own signer. seal_resource() answers a resource as the
+// JWE of kbs-types' Response for the TEE key found in the claims.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base/result.hpp"
+#include "common/kbs/config.hpp"
+
+namespace coco::kbs {
+
+class TokenBroker {
+public:
+  static Result<std::unique_ptr<TokenBroker>> create(const TokenBrokerConfig& config,
+                                                     const std::filesystem::path& default_key_path);
+  ~TokenBroker();
+  TokenBroker(const TokenBroker&) = delete;
+  TokenBroker& operator=(const TokenBroker&) = delete;
+
+  // Signs `claims` as given (the caller sets iat/exp).
+  [[nodiscard]] Result<std::string> mint(const nlohmann::json& claims) const;
+  // {"keys":[<the signer's public JWK>]}
+  [[nodiscard]] nlohmann::json jwks() const;
+  [[nodiscard]] const TokenBrokerConfig& config() const;
+
+  struct Impl;
+  [[nodiscard]] const Impl& impl() const { return *m_impl; }
+
+private:
+  explicit TokenBroker(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+class TokenVerifier {
+public:
+  // `own` (may be null): this server's broker, whose key is always trusted.
+  static Result<std::unique_ptr<TokenVerifier>> create(const AttestationTokenConfig& config, const TokenBroker* own);
+  ~TokenVerifier();
+  TokenVerifier(const TokenVerifier&) = delete;
+  TokenVerifier& operator=(const TokenVerifier&) = delete;
+
+  // The verified claims; Kind::integrity/denied/invalid as jose reports them.
+  [[nodiscard]] Result<nlohmann::json> verify(std::string_view token) const;
+  // The TEE public key (a JWK) in the claims: `extra_teekey_paths` (JSON pointers) first, then the EAR path
+  // /submods/cpu0/ear.veraison.annotated-evidence/runtime_data_claims/tee-pubkey.
+  [[nodiscard]] Result<nlohmann::json> tee_pubkey(const nlohmann::json& claims) const;
+
+  struct Impl;
+
+private:
+  explicit TokenVerifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+// {"protected","encrypted_key","iv","ciphertext","tag"} for the TEE key `jwk` (Trustee kbs jwe/mod.rs).
+Result<nlohmann::json> seal_resource(const nlohmann::json& jwk, std::span<const std::uint8_t> value);
+
+} // namespace coco::kbs

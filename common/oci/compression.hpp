@@ -1,0 +1,35 @@
+// Layer compression: gzip (RFC 1952, zlib) and zstd (RFC 8878, libzstd), recognised by their magic bytes.
+// Used where a destination stores layers uncompressed (docker-archive: holds plain tars named by diff ID).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "common/oci/blob_stream.hpp"
+
+namespace coco::oci {
+
+enum class Compression { none, gzip, zstd };
+
+// Streams the decompressed bytes of `inner`, whatever its compression (plain data passes through).
+class DecompressingReader final : public BlobReader {
+public:
+  explicit DecompressingReader(BlobReader& inner);
+  ~DecompressingReader() override;
+  Result<std::size_t> read(std::span<std::uint8_t> buf) override;
+  [[nodiscard]] Compression detected() const { return m_mode; }
+
+private:
+  Status fill();
+  BlobReader& m_inner;
+  Compression m_mode = Compression::none;
+  bool m_started = false;
+  bool m_input_done = false;
+  bool m_output_done = false;
+  std::vector<std::uint8_t> m_in;
+  std::size_t m_in_pos = 0;
+  struct Codec;
+  std::unique_ptr<Codec> m_codec;
+};
+
+} // namespace coco::oci

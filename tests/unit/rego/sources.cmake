@@ -1,0 +1,4 @@
+target_sources(coco_unit_tests PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/conformance_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/language_test.cpp
+)

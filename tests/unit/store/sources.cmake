@@ -1,0 +1,3 @@
+target_sources(coco_unit_tests PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/store_test.cpp
+)
