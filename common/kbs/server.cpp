@@ -904,12 +904,13 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
   if (installed) {
     log::info("kbs: installed the default resource policy");
   }
-  impl->policies = make_builtin_policy_engine();
+  impl->policies = make_policy_engine();
   log::info("kbs: policy engine: " + impl->policies->name());
   COCO_TRY(impl->broker, TokenBroker::create(config.attestation_service.token_broker, options.state_dir / "token-signer.pem"));
   COCO_TRY(impl->verifier, TokenVerifier::create(config.attestation_token, impl->broker.get()));
   impl->attestation = std::make_unique<AttestationService>(*impl->store, *impl->policies, *impl->broker,
-                                                           config.attestation_service.token_broker.verbose_token);
+                                                           config.attestation_service.token_broker.verbose_token,
+                                                           options.verifier);
   COCO_TRY(impl->admin, AdminAuth::create(config.admin));
   impl->options = std::move(options);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
