@@ -142,6 +142,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<httplib::Server>> servers;
   std::vector<std::thread> threads;
   std::vector<ListenAddress> addresses;
+  std::atomic<unsigned> auth_count{0};
   std::mutex mutex;
   std::condition_variable stopped_cv;
   bool stopped = false;
@@ -223,6 +224,12 @@ struct Server::Impl {
     }
     x.res.set_header("Set-Cookie", std::string(k_session_cookie) + "=" + s.id + "; Expires=" + http_date(s.expires_at));
     reply_json(x, 200, Challenge{s.nonce, ""}.to_json());
+    // Expired sessions are purged now and then by whichever replica happens to be answering.
+    if (++auth_count % 256 == 0) {
+      if (auto purged = store->delete_expired_sessions(now); purged && *purged > 0) {
+        log::debug("kbs: purged " + std::to_string(*purged) + " expired sessions");
+      }
+    }
   }
 
   void handle_attest(Exchange& x) {
