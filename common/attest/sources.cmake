@@ -4,13 +4,16 @@
 target_sources(coco_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../jose/jcs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../crypto/x509.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/attestation.cpp
   ${CMAKE_CURRENT_LIST_DIR}/binding.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ccel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sample.cpp
   ${CMAKE_CURRENT_LIST_DIR}/signature.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sim.cpp
   ${CMAKE_CURRENT_LIST_DIR}/snp.cpp
   ${CMAKE_CURRENT_LIST_DIR}/source.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tdx.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tdx_collateral.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tpm.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tpm_source.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verifier.cpp

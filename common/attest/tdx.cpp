@@ -5,10 +5,11 @@
 
 #include <openssl/evp.h>
 
+#include "common/attest/ccel.hpp"
 #include "common/attest/signature.hpp"
+#include "common/attest/tdx_collateral.hpp"
 #include "common/attest/sim.hpp"
 #include "common/attest/vendor_roots.hpp"
-#include "common/base/log.hpp"
 #include "common/crypto/x509.hpp"
 
 namespace coco::attest {
@@ -103,41 +104,93 @@ std::optional<Tlv> read_tlv(std::span<const std::uint8_t>& in) {
   return t;
 }
 
-// The value (OCTET STRING contents) of SGX extension item `last_arc` (1.2.840.113741.1.13.1.<last_arc>).
-std::optional<Bytes> sgx_extension_item(const crypto::Certificate& pck, std::uint8_t last_arc) {
+} // namespace
+
+Result<PckExtensions> parse_pck_extensions(const crypto::Certificate& pck) {
   const auto ext = pck.extension("1.2.840.113741.1.13.1");
   if (!ext) {
-    return std::nullopt;
+    return make_error(Kind::invalid, "tdx: the PCK certificate has no SGX extensions");
   }
-  // OID 1.2.840.113741.1.13.1.<n> DER contents.
-  const Bytes oid_prefix = {0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x0D, 0x01};
+  const Error bad = make_error(Kind::invalid, "tdx: the PCK certificate's SGX extensions are malformed");
+  // OID 1.2.840.113741.1.13.1 contents; items are this prefix plus one (or, under .2, two) arcs.
+  const Bytes prefix = {0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x0D, 0x01};
+  auto arcs_after_prefix = [&](std::span<const std::uint8_t> oid) -> std::optional<Bytes> {
+    if (oid.size() <= prefix.size() || !std::equal(prefix.begin(), prefix.end(), oid.begin())) {
+      return std::nullopt;
+    }
+    return Bytes(oid.begin() + static_cast<std::ptrdiff_t>(prefix.size()), oid.end());
+  };
+  auto small_int = [](std::span<const std::uint8_t> v) {
+    std::uint32_t out = 0;
+    for (const auto b : v) {
+      out = (out << 8U) | b;
+    }
+    return out;
+  };
+  PckExtensions out;
   std::span<const std::uint8_t> in(*ext);
   auto outer = read_tlv(in);
   if (!outer || outer->tag != 0x30) {
-    return std::nullopt;
+    return bad;
   }
   std::span<const std::uint8_t> items = outer->value;
   while (!items.empty()) {
     auto item = read_tlv(items);
     if (!item || item->tag != 0x30) {
-      return std::nullopt;
+      return bad;
     }
     std::span<const std::uint8_t> inner = item->value;
     auto oid = read_tlv(inner);
     auto value = read_tlv(inner);
     if (!oid || !value || oid->tag != 0x06) {
-      return std::nullopt;
+      return bad;
     }
-    Bytes expected = oid_prefix;
-    expected.push_back(last_arc);
-    if (Bytes(oid->value.begin(), oid->value.end()) == expected && value->tag == 0x04) {
-      return Bytes(value->value.begin(), value->value.end());
+    const auto arcs = arcs_after_prefix(oid->value);
+    if (!arcs || arcs->size() != 1) {
+      continue;
+    }
+    const Bytes v(value->value.begin(), value->value.end());
+    switch ((*arcs)[0]) {
+    case 1: out.ppid = v; break;
+    case 3: out.pce_id = v; break;
+    case 4: out.fmspc = v; break;
+    case 6: out.platform_instance_id = v; break;
+    case 2: {
+      std::span<const std::uint8_t> tcb = value->value;
+      while (!tcb.empty()) {
+        auto comp = read_tlv(tcb);
+        if (!comp || comp->tag != 0x30) {
+          return bad;
+        }
+        std::span<const std::uint8_t> c = comp->value;
+        auto c_oid = read_tlv(c);
+        auto c_val = read_tlv(c);
+        if (!c_oid || !c_val) {
+          return bad;
+        }
+        const auto c_arcs = arcs_after_prefix(c_oid->value);
+        if (!c_arcs || c_arcs->size() != 2 || (*c_arcs)[0] != 2) {
+          continue;
+        }
+        const unsigned n = (*c_arcs)[1];
+        if (n >= 1 && n <= 16) {
+          out.sgx_tcb_components[n - 1] = static_cast<std::uint8_t>(small_int(c_val->value));
+        } else if (n == 17) {
+          out.pce_svn = static_cast<std::uint16_t>(small_int(c_val->value));
+        } else if (n == 18) {
+          out.cpu_svn.assign(c_val->value.begin(), c_val->value.end());
+        }
+      }
+      break;
+    }
+    default: break;
     }
   }
-  return std::nullopt;
+  if (out.fmspc.empty()) {
+    return bad;
+  }
+  return out;
 }
-
-} // namespace
 
 Result<TdxQuote> parse_tdx_quote(std::span<const std::uint8_t> bytes) {
   TdxQuote q;
@@ -323,13 +376,16 @@ Result<TdxQuoteCheck> verify_tdx_quote_signatures(const TdxQuote& q, const Verif
                                           "' is not part of the verified chain");
     }
   }
-  check.platform_instance_id = sgx_extension_item(pck, 6);
-  check.fmspc = sgx_extension_item(pck, 4);
+  check.pck = pck;
+  if (auto ext = parse_pck_extensions(pck)) {
+    check.platform_instance_id = ext->platform_instance_id;
+  }
   return check;
 }
 
 Result<nlohmann::json> verify_tdx_quote(std::span<const std::uint8_t> bytes, const std::optional<Bytes>& expected_report_data,
-                                        const std::optional<Bytes>& init_data_digest, const VerifierOptions& options) {
+                                        const std::optional<Bytes>& init_data_digest, const VerifierOptions& options,
+                                        const std::optional<Bytes>& cc_eventlog) {
   COCO_TRY(auto quote, parse_tdx_quote(bytes));
   COCO_TRY(auto check, verify_tdx_quote_signatures(quote, options));
   if (expected_report_data && resize_data(*expected_report_data, 64) != quote.body.report_data) {
@@ -339,6 +395,27 @@ Result<nlohmann::json> verify_tdx_quote(std::span<const std::uint8_t> bytes, con
     return make_error(Kind::denied, "tdx: MRCONFIGID does not match the init-data digest");
   }
   auto claims = tdx_claims(quote, check.platform_instance_id);
+  if (cc_eventlog) {
+    COCO_TRY(auto events, parse_cc_event_log(*cc_eventlog));
+    const auto rtmrs = replay_rtmrs(events);
+    const Bytes* quoted[] = {&quote.body.rtmr0, &quote.body.rtmr1, &quote.body.rtmr2, &quote.body.rtmr3};
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (rtmrs[i] != *quoted[i]) {
+        return make_error(Kind::denied, "tdx: RTMR" + std::to_string(i) + " does not match the CC event log replay");
+      }
+    }
+    claims["uefi_event_logs"] = uefi_event_logs_claim(events);
+  }
+  if (options.tdx_collateral_dir && !check.simulated) {
+    COCO_TRY(auto collateral, load_tdx_collateral(*options.tdx_collateral_dir));
+    COCO_TRY(auto root, intel_sgx_root_ca());
+    const std::time_t at = options.at_time.value_or(std::time(nullptr));
+    COCO_TRY(auto tcb, evaluate_tdx_collateral(quote, *check.pck, collateral, at, {root}));
+    if (!tdx_tcb_status_acceptable(tcb.tcb_status)) {
+      return make_error(Kind::denied, "tdx: TCB status is " + tcb.tcb_status);
+    }
+    claims.update(tdx_collateral_claims(tcb));
+  }
   if (check.simulated) {
     claims["simulated"] = true;
   }
@@ -362,12 +439,16 @@ public:
     if (!quote) {
       return make_error(Kind::invalid, "tdx: quote is not base64");
     }
+    std::optional<Bytes> ccel;
     if (evidence.contains("cc_eventlog") && !evidence["cc_eventlog"].is_null()) {
-      // CCEL replay against RTMR0..3 is not implemented yet: the log is ignored (uefi_event_logs stays empty, so a
-      // policy that needs event-log claims fails closed); the RTMRs themselves are signed in the quote.
-      log::warn("tdx: the CC event log is not verified or parsed yet; uefi_event_logs left empty");
+      auto decoded = evidence["cc_eventlog"].is_string() ? base64_decode_any(evidence["cc_eventlog"].get<std::string>())
+                                                         : Result<Bytes>(make_error(Kind::invalid, ""));
+      if (!decoded) {
+        return make_error(Kind::invalid, "tdx: cc_eventlog is not base64");
+      }
+      ccel = std::move(*decoded);
     }
-    return verify_tdx_quote(*quote, expected_report_data, init_data_digest, m_options);
+    return verify_tdx_quote(*quote, expected_report_data, init_data_digest, m_options, ccel);
   }
 
 private:

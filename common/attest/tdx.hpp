@@ -13,6 +13,7 @@
 // certificate chain as concatenated PEM, leaf first). Bytes after the signature data (padding) are ignored.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -23,6 +24,7 @@
 #include "common/attest/verifier.hpp"
 #include "common/base/encoding.hpp"
 #include "common/base/result.hpp"
+#include "common/crypto/x509.hpp"
 
 namespace coco::attest {
 
@@ -57,6 +59,18 @@ struct TdxQuote {
 
 Result<TdxQuote> parse_tdx_quote(std::span<const std::uint8_t> bytes);
 
+// Intel SGX extensions of a PCK certificate (OID 1.2.840.113741.1.13.1; Intel "PCK Certificate and CRL Profile").
+struct PckExtensions {
+  Bytes ppid;                          // .1
+  std::array<std::uint8_t, 16> sgx_tcb_components{}; // .2.1 .. .2.16
+  std::uint16_t pce_svn = 0;           // .2.17
+  Bytes cpu_svn;                       // .2.18
+  Bytes pce_id;                        // .3
+  Bytes fmspc;                         // .4
+  std::optional<Bytes> platform_instance_id; // .6 (platform CA certificates)
+};
+Result<PckExtensions> parse_pck_extensions(const crypto::Certificate& pck);
+
 // Trustee's TDX claims (spec §4; vectors/evidence/tdx/trustee-parse_tdx_claims_expected.json without DCAP
 // supplemental claims): quote.{header,body[,type,size]}, td_attributes, report_data, init_data (mr_config_id),
 // uefi_event_logs ([] without an event log), platform_instance_id (when the PCK certificate has one; byte-reversed as Trustee prints it).
@@ -67,14 +81,16 @@ nlohmann::json tdx_claims(const TdxQuote& quote, const std::optional<Bytes>& pla
 // simulated root; fills platform_instance_id from the PCK certificate's SGX extensions.
 struct TdxQuoteCheck {
   bool simulated = false;
+  std::optional<crypto::Certificate> pck;
   std::optional<Bytes> platform_instance_id;
-  std::optional<Bytes> fmspc;
 };
 Result<TdxQuoteCheck> verify_tdx_quote_signatures(const TdxQuote& quote, const VerifierOptions& options);
 
-// Verify a binary quote as Trustee does and return the claims.
+// Verify a binary quote as Trustee does and return the claims. With a CC event log (ccel.hpp), its replay must
+// equal RTMR0..3 and its events become uefi_event_logs.
 Result<nlohmann::json> verify_tdx_quote(std::span<const std::uint8_t> bytes, const std::optional<Bytes>& expected_report_data,
-                                        const std::optional<Bytes>& init_data_digest, const VerifierOptions& options);
+                                        const std::optional<Bytes>& init_data_digest, const VerifierOptions& options,
+                                        const std::optional<Bytes>& cc_eventlog = std::nullopt);
 
 std::unique_ptr<Verifier> make_tdx_verifier(const VerifierOptions& options);
 

@@ -6,13 +6,8 @@
 #include "common/base/log.hpp"
 #include "common/crypto/key.hpp"
 
-#if __has_include("common/jose/jwt.hpp")
-#define COCO_KBS_HAVE_JOSE 1
 #include "common/jose/jwk.hpp"
 #include "common/jose/jwt.hpp"
-#else
-#define COCO_KBS_HAVE_JOSE 0
-#endif
 
 namespace coco::kbs {
 namespace {
@@ -46,15 +41,11 @@ Result<std::vector<crypto::PublicKey>> load_provider_keys(const IdentityProvider
       return make_error(Kind::unsupported, "identity provider JWKS " + *idp.jwk_set_uri + ": https is not fetched yet",
                         "download the JWKS and name the file");
     }
-#if COCO_KBS_HAVE_JOSE
     COCO_TRY(std::string text, read_file(local_path(*idp.jwk_set_uri)));
     COCO_TRY(auto set, jose::parse_jwk_set(text));
     for (const auto& jwk : set) {
       keys.push_back(jwk.public_key());
     }
-#else
-    return make_error(Kind::unsupported, "JWKS identity providers need common/jose");
-#endif
   }
   return keys;
 }
@@ -117,7 +108,6 @@ Result<AdminIdentity> AdminAuth::check(std::string_view uri, const std::optional
     return make_error(Kind::denied, "Failed to parse HTTP Auth Bearer header");
   }
   const std::string token = authorization->substr(7);
-#if COCO_KBS_HAVE_JOSE
   std::string last_reason = "token not accepted by any identity provider";
   for (const auto& provider : m_impl->providers) {
     for (const auto& key : provider.keys) {
@@ -149,10 +139,6 @@ Result<AdminIdentity> AdminAuth::check(std::string_view uri, const std::optional
     }
   }
   return denied(last_reason);
-#else
-  (void)uri;
-  return denied("bearer tokens cannot be verified in this build (common/jose missing)");
-#endif
 }
 
 } // namespace coco::kbs

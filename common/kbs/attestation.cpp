@@ -1,9 +1,6 @@
 #include "common/kbs/attestation.hpp"
 
-#include <toml++/toml.h>
-
-#include <sstream>
-
+#include "common/attest/attestation.hpp"
 #include "common/attest/binding.hpp"
 #include "common/base/encoding.hpp"
 #include "common/base/secret.hpp"
@@ -14,81 +11,29 @@
 namespace coco::kbs {
 namespace {
 
-// init-data `data` table as JSON (Trustee's init_data_claims); null when the body has none.
-nlohmann::json init_data_claims(const InitData& init) {
-  try {
-    toml::table t = toml::parse(init.body);
-    if (const auto* data = t.get_as<toml::table>("data")) {
-      std::ostringstream out;
-      out << toml::json_formatter(*data);
-      auto j = nlohmann::json::parse(out.str(), nullptr, false);
-      return j.is_discarded() ? nlohmann::json() : j;
-    }
-  } catch (const toml::parse_error&) {
-  }
-  return nlohmann::json();
-}
-
 std::int64_t unix_seconds() { return store::now_ms() / 1000; }
 
 } // namespace
 
-Result<nlohmann::json> verify_sample_evidence(const nlohmann::json& evidence, std::span<const std::uint8_t> expected) {
-  if (!evidence.is_object() || !evidence.contains("svn") || !evidence["svn"].is_string() ||
-      !evidence.contains("report_data") || !evidence["report_data"].is_string()) {
-    return make_error(Kind::invalid, "sample: evidence is not {\"svn\",\"report_data\"}");
-  }
-  auto report_data = base64_decode(evidence["report_data"].get<std::string>());
-  if (!report_data) {
-    return make_error(Kind::invalid, "sample: report_data is not base64");
-  }
-  if (!constant_time_equal(*report_data, expected)) {
-    return make_error(Kind::denied, "sample: report_data does not bind the nonce and tee-pubkey");
-  }
-  return nlohmann::json{{"svn", evidence["svn"]},
-                        {"report_data", evidence["report_data"]},
-                        {"launch_digest", "abcde"},
-                        {"platform_version", {{"major", 1}, {"minor", 4}}},
-                        {"debug", false}};
-}
-
 AttestationService::AttestationService(store::Store& store, const PolicyEngine& policies, const TokenBroker& broker,
-                                       bool verbose_token)
-    : m_store(store), m_policies(policies), m_broker(broker), m_verbose_token(verbose_token) {}
+                                       bool verbose_token, attest::VerifierOptions verifier_options)
+    : m_store(store), m_policies(policies), m_broker(broker), m_verbose_token(verbose_token),
+      m_verifier_options(std::move(verifier_options)) {}
 
 Result<AttestationOutcome> AttestationService::attest(const std::string& tee, const std::string& nonce,
                                                       const Attestation& a) const {
   AttestationOutcome out;
-  if (tee != "sample") {
-    return make_error(Kind::unsupported, "no verifier for TEE " + tee + " in this build",
-                      "the SNP/TDX/TPM verifiers come with common/attest");
-  }
+  COCO_TRY(attest::Tee which, attest::parse_tee(tee));
+  COCO_TRY(auto verifier, attest::make_verifier(which, m_verifier_options));
   if (!a.additional_evidence.empty()) {
-    return make_error(Kind::unsupported, "additional (device) evidence is not verified in this build");
+    return make_error(Kind::unsupported, "additional (device) evidence is not verified yet");
   }
-  if (a.init_data && a.init_data->format != "toml") {
-    return make_error(Kind::invalid, "init-data format " + a.init_data->format + " is not supported", "use toml");
+  COCO_TRY(nlohmann::json annotated, attest::evaluate_attestation(which, a.to_json(), *verifier, nonce));
+  if (!m_verbose_token && annotated.contains("runtime_data_claims")) {
+    annotated["runtime_data_claims"].erase("additional-evidence");
   }
-  COCO_TRY(Bytes digest, attest::runtime_data_digest(nonce, a.tee_pubkey, std::optional<std::string_view>(a.additional_evidence),
-                                                     attest::HashAlgorithm::sha384));
-  COCO_TRY(auto verifier_claims, verify_sample_evidence(a.primary_evidence, digest));
-  out.explanation["evidence"] = {{"tee", tee}, {"report_data", "bound to nonce and tee-pubkey"}};
-
-  // Trustee's transform_claims: the TEE's claims under its name, report_data / init_data at the top.
-  nlohmann::json annotated;
-  nlohmann::json tee_claims = verifier_claims;
-  annotated["report_data"] = tee_claims["report_data"];
-  tee_claims.erase("report_data");
-  nlohmann::json runtime = attest::runtime_data_object(nonce, a.tee_pubkey, std::optional<std::string_view>(a.additional_evidence));
-  if (!m_verbose_token) {
-    runtime.erase("additional-evidence");
-  }
-  annotated["runtime_data_claims"] = runtime;
-  if (a.init_data) {
-    annotated["init_data"] = base64_encode(crypto::hash(crypto::HashAlg::sha384, a.init_data->body));
-    annotated["init_data_claims"] = init_data_claims(*a.init_data);
-  }
-  annotated[tee] = tee_claims;
+  out.explanation["evidence"] = {{"tee", tee}, {"report_data", "bound to nonce and tee-pubkey"},
+                                 {"init_data", a.init_data.has_value()}};
 
   std::string policy_text;
   if (auto stored = m_store.get_policy(store::PolicyKind::attestation, std::string(k_default_attestation_policy_id))) {

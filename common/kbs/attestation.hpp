@@ -2,16 +2,16 @@
 // Attestation message against the session's nonce and the TEE key, appraises the claims with the attestation
 // policy and returns an EAR token (spec evidence.md §2-§5).
 //
-// Evidence checks: the `sample` TEE is checked here (evidence {"svn","report_data"}, report_data = std base64 of
-// SHA-384(JCS({"additional-evidence","nonce","tee-pubkey"}))), with the claims Trustee's sample verifier
-// produces. The verifiers for real TEEs live in common/attest (attest branch); until they are merged other TEEs
-// are refused as unsupported.
+// Evidence is checked by common/attest's verifiers (sample, snp, tdx, tpm): runtime-data binding
+// H(JCS({"additional-evidence","nonce","tee-pubkey"})), init-data, then Trustee's annotated claims. Additional
+// (device) evidence is refused as unsupported for now.
 #pragma once
 
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "common/attest/verifier.hpp"
 #include "common/base/result.hpp"
 #include "common/kbs/config.hpp"
 #include "common/kbs/policy.hpp"
@@ -30,7 +30,8 @@ struct AttestationOutcome {
 
 class AttestationService {
 public:
-  AttestationService(store::Store& store, const PolicyEngine& policies, const TokenBroker& broker, bool verbose_token);
+  AttestationService(store::Store& store, const PolicyEngine& policies, const TokenBroker& broker, bool verbose_token,
+                     attest::VerifierOptions verifier_options = {});
 
   // `tee` and `nonce` come from the session. Kind::denied when evidence does not verify or does not bind,
   // Kind::unsupported for a TEE without a verifier.
@@ -41,11 +42,7 @@ private:
   const PolicyEngine& m_policies;
   const TokenBroker& m_broker;
   bool m_verbose_token;
+  attest::VerifierOptions m_verifier_options;
 };
-
-// The sample TEE's verifier output for evidence {"svn","report_data"} bound to `expected_report_data`
-// (Trustee deps/verifier/src/sample): {"svn","report_data","launch_digest":"abcde",
-// "platform_version":{"major":1,"minor":4},"debug":false}.
-Result<nlohmann::json> verify_sample_evidence(const nlohmann::json& evidence, std::span<const std::uint8_t> expected_report_data);
 
 } // namespace coco::kbs

@@ -1,6 +1,10 @@
 #include "common/kbs/policy.hpp"
 
+#include <map>
+#include <mutex>
+
 #include "common/crypto/hash.hpp"
+#include "common/rego/engine.hpp"
 
 namespace coco::kbs {
 namespace {
@@ -261,5 +265,139 @@ std::string ear_status(const nlohmann::json& trust_vector) {
   static constexpr const char* k_names[] = {"none", "affirming", "warning", "contraindicated"};
   return k_names[worst];
 }
+
+namespace {
+
+// The lookup of the appraisal running on this thread, for the query_reference_value host function (host
+// functions are bound at compile time; compiled policies are cached and shared).
+thread_local const ReferenceValueLookup* t_reference_values = nullptr;
+
+// The coco Rego engine (common/rego) behind the same interface. Compiled policies are cached by text. Trustee's
+// default attestation policy is not carried in the tree: with no attestation policy stored, the built-in
+// emulation of its outcome runs (BuiltinPolicyEngine::appraise); an uploaded policy runs in the engine.
+class RegoPolicyEngine final : public PolicyEngine {
+public:
+  Status check_resource_policy(std::string_view text) const override {
+    COCO_TRY(auto compiled, compile(text, false));
+    (void)compiled;
+    return ok();
+  }
+  Status check_attestation_policy(std::string_view text) const override {
+    COCO_TRY(auto compiled, compile(text, true));
+    (void)compiled;
+    return ok();
+  }
+
+  Result<PolicyDecision> evaluate_resource(std::string_view text, const nlohmann::json& claims,
+                                           const nlohmann::json& data) const override {
+    COCO_TRY(auto compiled, compile(text, false));
+    std::vector<std::string> path;
+    for (const auto& part : data.value("resource-path", nlohmann::json::array())) {
+      path.push_back(part.get<std::string>());
+    }
+    std::map<std::string, std::string> query;
+    for (const auto& [k, v] : data.value("query", nlohmann::json::object()).items()) {
+      query[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    const auto outcome = rego::evaluate_resource_policy(*compiled, claims, data.value("plugin", ""), path, query, true);
+    if (outcome.error) {
+      return make_error(Kind::invalid, outcome.error->to_string());
+    }
+    PolicyDecision d;
+    d.allow = outcome.allow;
+    d.inputs_read["explanation"] = outcome.explanation;
+    if (outcome.warning) {
+      d.reason = *outcome.warning;
+    } else if (!outcome.allow) {
+      d.reason = outcome.explanation.empty() ? "no allow rule matched" : outcome.explanation.front();
+    } else {
+      d.reason = "allowed";
+    }
+    return d;
+  }
+
+  Result<Appraisal> appraise(std::string_view text, const nlohmann::json& input,
+                             const ReferenceValueLookup& reference_values) const override {
+    if (text.empty()) {
+      return m_builtin->appraise(text, input, reference_values);
+    }
+    COCO_TRY(auto compiled, compile(text, true));
+    t_reference_values = &reference_values;
+    const auto decision = rego::evaluate_attestation_policy(*compiled, input);
+    t_reference_values = nullptr;
+    if (decision.error) {
+      return make_error(Kind::invalid, "attestation policy: " + decision.error->to_string());
+    }
+    if (decision.trust_claims.empty()) {
+      return make_error(Kind::invalid, "attestation policy produced no trust claims");
+    }
+    Appraisal a;
+    a.trust_vector = nlohmann::json::object();
+    for (const auto& [name, value] : decision.trust_claims) {
+      a.trust_vector[name] = value;
+    }
+    a.status = ear_status(a.trust_vector);
+    a.inputs_read["engine"] = "rego";
+    return a;
+  }
+
+  [[nodiscard]] std::string name() const override { return "rego"; }
+
+private:
+  Result<std::shared_ptr<const rego::CompiledPolicy>> compile(std::string_view text, bool attestation) const {
+    const std::string key = std::string(attestation ? "a:" : "r:") + std::string(text);
+    {
+      std::lock_guard lock(m_mutex);
+      if (auto it = m_cache.find(key); it != m_cache.end()) {
+        return it->second;
+      }
+    }
+    std::optional<rego::RegoError> first_error;
+    // Rego v1 first, then v0 (older Trustee policies), as regorus accepts both.
+    for (bool v0 : {false, true}) {
+      rego::PolicyCompiler compiler(rego::EngineOptions{v0, true});
+      if (auto err = compiler.add_module(attestation ? "attestation-policy.rego" : "resource-policy.rego", std::string(text))) {
+        first_error = first_error.value_or(*err);
+        continue;
+      }
+      if (attestation) {
+        compiler.add_host_function("query_reference_value", 1, [](const std::vector<rego::Value>& args) {
+          rego::HostResult r;
+          if (t_reference_values == nullptr || args.empty() || !args[0].is_string()) {
+            return r;
+          }
+          const auto value = (*t_reference_values)(args[0].as_string());
+          if (value) {
+            r.value = rego::Value::from_json(*value);
+          } else {
+            r.value = rego::Value::null();
+          }
+          return r;
+        });
+      }
+      auto compiled = compiler.compile();
+      if (auto* err = std::get_if<rego::RegoError>(&compiled)) {
+        first_error = first_error.value_or(*err);
+        continue;
+      }
+      auto policy = std::get<std::shared_ptr<const rego::CompiledPolicy>>(compiled);
+      std::lock_guard lock(m_mutex);
+      if (m_cache.size() > 64) {
+        m_cache.clear();
+      }
+      m_cache[key] = policy;
+      return policy;
+    }
+    return make_error(Kind::invalid, first_error ? first_error->to_string() : "policy does not compile");
+  }
+
+  std::unique_ptr<PolicyEngine> m_builtin = make_builtin_policy_engine();
+  mutable std::mutex m_mutex;
+  mutable std::map<std::string, std::shared_ptr<const rego::CompiledPolicy>> m_cache;
+};
+
+} // namespace
+
+std::unique_ptr<PolicyEngine> make_policy_engine() { return std::make_unique<RegoPolicyEngine>(); }
 
 } // namespace coco::kbs

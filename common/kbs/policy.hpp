@@ -2,11 +2,14 @@
 // claims, data = {"plugin","resource-path","query"}) and the attestation policy (Rego producing the AR4SI
 // trust claims of an EAR appraisal; Trustee's default is ear_default_policy_cpu.rego, id default_cpu).
 //
-// PolicyEngine is the seam for the coco Rego engine (common/rego). Until it lands the built-in engine knows
-// only Trustee's published sample policies, recognised by content (comments and layout ignored), and
-// evaluates them in C++: the resource policies default.rego, allow_all.rego, deny_all.rego, affirming.rego
-// and coco's default (same rule as Trustee's default), and the default_cpu attestation policy for the sample
-// TEE. Any other policy text is refused at upload with ParsePolicyError, so nothing is silently mis-evaluated.
+// make_policy_engine() evaluates policies with the coco Rego engine (common/rego), compiled once per text.
+// Trustee's default attestation policy (ear_default_policy_cpu.rego) is not carried in the tree: while no
+// attestation policy is stored under default_cpu, its outcome is emulated in C++ for the sample TEE (real
+// TEEs keep the policy's defaults 33/97/36, i.e. contraindicated); upload the policy to have it evaluated.
+//
+// make_builtin_policy_engine() is the stop-gap used before the Rego engine landed and for that emulation: it
+// knows only Trustee's published sample policies, recognised by content (comments and layout ignored):
+// default.rego, allow_all.rego, deny_all.rego, affirming.rego, coco's default and ear_default_policy_cpu.rego.
 //
 // Every decision records the rule and the input values it looked at, for `explain`.
 #pragma once
@@ -60,6 +63,7 @@ public:
   [[nodiscard]] virtual std::string name() const = 0;
 };
 
+std::unique_ptr<PolicyEngine> make_policy_engine();
 std::unique_ptr<PolicyEngine> make_builtin_policy_engine();
 
 // coco's default resource policy text (same decision as Trustee's default.rego).

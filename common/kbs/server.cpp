@@ -142,6 +142,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<httplib::Server>> servers;
   std::vector<std::thread> threads;
   std::vector<ListenAddress> addresses;
+  std::atomic<unsigned> auth_count{0};
   std::mutex mutex;
   std::condition_variable stopped_cv;
   bool stopped = false;
@@ -223,6 +224,12 @@ struct Server::Impl {
     }
     x.res.set_header("Set-Cookie", std::string(k_session_cookie) + "=" + s.id + "; Expires=" + http_date(s.expires_at));
     reply_json(x, 200, Challenge{s.nonce, ""}.to_json());
+    // Expired sessions are purged now and then by whichever replica happens to be answering.
+    if (++auth_count % 256 == 0) {
+      if (auto purged = store->delete_expired_sessions(now); purged && *purged > 0) {
+        log::debug("kbs: purged " + std::to_string(*purged) + " expired sessions");
+      }
+    }
   }
 
   void handle_attest(Exchange& x) {
@@ -904,12 +911,13 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
   if (installed) {
     log::info("kbs: installed the default resource policy");
   }
-  impl->policies = make_builtin_policy_engine();
+  impl->policies = make_policy_engine();
   log::info("kbs: policy engine: " + impl->policies->name());
   COCO_TRY(impl->broker, TokenBroker::create(config.attestation_service.token_broker, options.state_dir / "token-signer.pem"));
   COCO_TRY(impl->verifier, TokenVerifier::create(config.attestation_token, impl->broker.get()));
   impl->attestation = std::make_unique<AttestationService>(*impl->store, *impl->policies, *impl->broker,
-                                                           config.attestation_service.token_broker.verbose_token);
+                                                           config.attestation_service.token_broker.verbose_token,
+                                                           options.verifier);
   COCO_TRY(impl->admin, AdminAuth::create(config.admin));
   impl->options = std::move(options);
   return std::unique_ptr<Server>(new Server(std::move(impl)));

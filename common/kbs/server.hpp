@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/attest/verifier.hpp"
 #include "common/base/result.hpp"
 #include "common/kbs/config.hpp"
 
@@ -36,6 +37,7 @@ struct ServerOptions {
   std::optional<bool> insecure_http;                // override [http_server] insecure_http
   bool allow_insecure_http_off_loopback = false;    // --insecure-http on a non-loopback socket needs this
   std::optional<std::vector<std::string>> sockets;  // override [http_server] sockets ("IP:port", port 0 = any)
+  attest::VerifierOptions verifier;                 // simulated roots, SNP VEK cache, TDX collateral
 };
 
 struct ListenAddress {

@@ -7,24 +7,13 @@
 #include "common/crypto/hash.hpp"
 #include "common/crypto/key.hpp"
 
-// The JOSE layer comes from the crypto branch (common/jose). Until it is merged this file builds without it
-// and every token or JWE operation fails with Kind::unsupported; nothing pretends to sign or encrypt.
-#if __has_include("common/jose/jwt.hpp")
-#define COCO_KBS_HAVE_JOSE 1
 #include "common/jose/jwe.hpp"
 #include "common/jose/jwk.hpp"
 #include "common/jose/jws.hpp"
 #include "common/jose/jwt.hpp"
-#else
-#define COCO_KBS_HAVE_JOSE 0
-#endif
 
 namespace coco::kbs {
 namespace {
-
-[[maybe_unused]] Error no_jose() {
-  return make_error(Kind::unsupported, "JOSE support is not in this build", "merge the crypto branch (common/jose)");
-}
 
 Result<crypto::PrivateKey> load_or_create_signer(const std::filesystem::path& path, bool create) {
   std::error_code ec;
@@ -122,16 +111,11 @@ Result<std::unique_ptr<TokenBroker>> TokenBroker::create(const TokenBrokerConfig
 }
 
 Result<std::string> TokenBroker::mint(const nlohmann::json& claims) const {
-#if COCO_KBS_HAVE_JOSE
   jose::Json header;
   header["typ"] = "JWT";
   header["alg"] = "ES256";
   header["jwk"] = jose::Json(m_impl->public_jwk);
   return jose::jws_sign_compact(std::move(header), as_bytes(claims.dump()), m_impl->key);
-#else
-  (void)claims;
-  return no_jose();
-#endif
 }
 
 TokenVerifier::TokenVerifier(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -144,7 +128,6 @@ Result<std::unique_ptr<TokenVerifier>> TokenVerifier::create(const AttestationTo
   if (own != nullptr) {
     impl->trusted.push_back(own->impl().key.public_key());
   }
-#if COCO_KBS_HAVE_JOSE
   for (const auto& uri : config.trusted_jwk_sets) {
     std::string path = uri.starts_with("file://") ? uri.substr(7) : uri;
     if (uri.starts_with("https://") || uri.starts_with("http://")) {
@@ -157,7 +140,6 @@ Result<std::unique_ptr<TokenVerifier>> TokenVerifier::create(const AttestationTo
       impl->trusted.push_back(k.public_key());
     }
   }
-#endif
   if (!config.trusted_certs_paths.empty()) {
     log::warn("kbs: [attestation_token] trusted_certs_paths are not used yet: tokens are checked against this "
               "server's own key, trusted_jwk_sets and (if enabled) the header JWK");
@@ -166,7 +148,6 @@ Result<std::unique_ptr<TokenVerifier>> TokenVerifier::create(const AttestationTo
 }
 
 Result<nlohmann::json> TokenVerifier::verify(std::string_view token) const {
-#if COCO_KBS_HAVE_JOSE
   jose::JwtVerifyOptions options;
   options.algorithms = {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"};
   std::optional<Error> last;
@@ -194,10 +175,6 @@ Result<nlohmann::json> TokenVerifier::verify(std::string_view token) const {
   }
   return make_error(Kind::auth, "no key to verify the token with",
                     "configure [attestation_token] trusted_jwk_sets or insecure_header_jwk");
-#else
-  (void)token;
-  return no_jose();
-#endif
 }
 
 Result<nlohmann::json> TokenVerifier::tee_pubkey(const nlohmann::json& claims) const {
@@ -212,15 +189,9 @@ Result<nlohmann::json> TokenVerifier::tee_pubkey(const nlohmann::json& claims) c
 }
 
 Result<nlohmann::json> seal_resource(const nlohmann::json& jwk, std::span<const std::uint8_t> value) {
-#if COCO_KBS_HAVE_JOSE
   COCO_TRY(auto key, jose::Jwk::parse(jwk));
   COCO_TRY(auto jwe, jose::jwe_encrypt_for_jwk(value, key));
   return nlohmann::json::parse(jwe.dump());
-#else
-  (void)jwk;
-  (void)value;
-  return no_jose();
-#endif
 }
 
 } // namespace coco::kbs
