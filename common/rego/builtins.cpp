@@ -720,6 +720,16 @@ Value bi_to_number(const Args& a, BuiltinContext&) {
   case Value::Kind::number: return v;
   case Value::Kind::string: {
     const std::string& t = v.as_string();
+    std::string lower;
+    for (char c : t) {
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (!lower.empty() && (lower[0] == '+' || lower[0] == '-')) {
+      lower.erase(0, 1);
+    }
+    if (lower == "nan" || lower == "inf" || lower == "infinity") {
+      throw BuiltinError{"eval_type_error", "to_number: operand 1 must be a finite number but got " + go_quote(t)};
+    }
     try {
       auto j = nlohmann::json::parse(t);
       if (j.is_number()) {
@@ -1049,10 +1059,11 @@ Value bi_array_reverse(const Args& a, BuiltinContext&) {
   std::reverse(out.begin(), out.end());
   return Value::array(std::move(out));
 }
+// One level, as OPA does.
 void flatten_into(const Array& x, Array& out) {
   for (const Value& e : x) {
     if (e.is_array()) {
-      flatten_into(e.as_array(), out);
+      out.insert(out.end(), e.as_array().begin(), e.as_array().end());
     } else {
       out.push_back(e);
     }
@@ -1065,7 +1076,13 @@ Value bi_array_flatten(const Args& a, BuiltinContext&) {
 }
 
 // --- bits ---
-Value bi_bits_or(const Args& a, BuiltinContext&) { return Value::integer(integer("bits.or", a, 0) | integer("bits.or", a, 1)); }
+Value bi_bits_or(const Args& a, BuiltinContext&) {
+  for (size_t i = 0; i < 2; ++i) {
+    if (a[i].is_number() && !a[i].as_number().is_int) {
+      throw BuiltinError{"eval_type_error", "bits.or: operand " + std::to_string(i + 1) +
+                                                " must be integer number but got floating-point number"};
+    }
+  } return Value::integer(integer("bits.or", a, 0) | integer("bits.or", a, 1)); }
 Value bi_bits_and(const Args& a, BuiltinContext&) { return Value::integer(integer("bits.and", a, 0) & integer("bits.and", a, 1)); }
 Value bi_bits_xor(const Args& a, BuiltinContext&) { return Value::integer(integer("bits.xor", a, 0) ^ integer("bits.xor", a, 1)); }
 Value bi_bits_negate(const Args& a, BuiltinContext&) { return Value::integer(~integer("bits.negate", a, 0)); }
@@ -1159,6 +1176,9 @@ Value bi_parse_rfc3339_ns(const Args& a, BuiltinContext&) {
     pos += 6;
   } else {
     builtin_error("time.parse_rfc3339_ns", "parsing time " + go_quote(t) + ": extra text");
+  }
+  if (y < 1678 || y > 2262) {
+    builtin_error("time.parse_rfc3339_ns", "time outside of valid range");
   }
   if (pos != t.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) {
     builtin_error("time.parse_rfc3339_ns", "parsing time " + go_quote(t) + ": out of range");

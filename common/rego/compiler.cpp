@@ -262,13 +262,38 @@ public:
   }
 
   void resolve_with(WithModifier& w, Scope& s) {
-    resolve_term(w.value, s);
+    // A value naming a function (not a local variable) replaces the target function.
+    std::string vname;
+    bool value_is_function = false;
+    if ((w.value->kind == TermKind::var || w.value->kind == TermKind::ref) && dotted(w.value, vname)) {
+      std::string first = vname.substr(0, vname.find('.'));
+      std::string vfunc;
+      const RuleNode* vnode = nullptr;
+      if (!lookup(&s, first) && resolve_function(vname, vfunc, vnode)) {
+        w.value->func = vfunc;
+        w.value->func_node = vnode;
+        value_is_function = true;
+      }
+    }
+    if (!value_is_function) {
+      resolve_term(w.value, s);
+    }
     TermPtr target = w.target;
     Term& head = target->kind == TermKind::ref ? *target->items[0] : *target;
     if (head.kind != TermKind::var) {
       throw_rego("rego_type_error", "with keyword target must be a reference", w.loc);
     }
     if (head.name == "input" || head.name == "data") {
+      std::string name;
+      if (head.name == "data" && dotted(target, name)) {
+        std::string func;
+        const RuleNode* node = nullptr;
+        if (resolve_function(name, func, node) && node != nullptr) {
+          target->func = func;
+          target->func_node = node;
+          return;
+        }
+      }
       resolve_term(target, s);
       return;
     }
@@ -276,23 +301,11 @@ public:
     if (!dotted(target, name)) {
       throw_rego("rego_type_error", "with keyword target must be a reference", w.loc);
     }
-    // A rule in this package, or an import alias of data/input, is a data target; otherwise a function.
     std::string func;
     const RuleNode* node = nullptr;
     if (resolve_function(name, func, node)) {
       target->func = func;
       target->func_node = node;
-      // Function value: another function, or a value.
-      std::string vname;
-      if ((w.value->kind == TermKind::var || w.value->kind == TermKind::ref) && dotted(w.value, vname) &&
-          !(w.value->kind == TermKind::var && w.value->binding == VarBinding::local)) {
-        std::string vfunc;
-        const RuleNode* vnode = nullptr;
-        if (resolve_function(vname, vfunc, vnode)) {
-          w.value->func = vfunc;
-          w.value->func_node = vnode;
-        }
-      }
       return;
     }
     resolve_term(target, s);

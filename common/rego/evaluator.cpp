@@ -653,7 +653,11 @@ bool Evaluator::eval_data(const RuleNode* node, std::vector<std::string>& path, 
     Value v = materialize(node, path);
     return eval_path(v, ref, i, f, k);
   }
-  return eval_term(e, f, [&](const Value& key) {
+  return eval_term(e, f, [&](const Value& raw_key) {
+    // OPA looks up data documents by the string form of a number key (data[2] finds "2").
+    Value key = raw_key.is_number() && raw_key.as_number().is_int && !node->has_rules()
+                    ? Value::string(std::to_string(raw_key.as_number().i))
+                    : raw_key;
     if (key.is_string()) {
       auto it = node->children.find(key.as_string());
       if (it != node->children.end() || !node->has_rules()) {
@@ -799,7 +803,13 @@ Value Evaluator::eval_complete(const RuleNode* node) {
       result = v;
       first_rule = r;
     } else if (*result != v) {
-      throw_rego("eval_conflict_error", "complete rules must not produce multiple outputs", r->loc);
+      std::string name = "data";
+      for (const auto& seg : node->path) {
+        name += "." + seg;
+      }
+      throw_rego("eval_conflict_error",
+                 "complete rules must not produce multiple outputs: rule " + name + " produced conflicting values",
+                 r->loc);
     }
   };
   for (const Rule* r : node->rules) {
@@ -928,7 +938,9 @@ bool Evaluator::call_function(const std::string& func, const RuleNode* node, con
                   if (!result) {
                     result = v;
                   } else if (*result != v) {
-                    throw_rego("eval_conflict_error", "functions must not produce multiple outputs for same inputs",
+                    throw_rego("eval_conflict_error",
+                               "functions must not produce multiple outputs for same inputs: function " + func +
+                                   " produced conflicting values for the same inputs",
                                r->loc);
                   }
                   return true;

@@ -266,7 +266,7 @@ Value number_value(const std::string& text) {
       return Value::integer(v);
     }
   }
-  return Value::number(Number{false, 0, std::strtod(text.c_str(), nullptr)});
+  return Value::real(std::strtod(text.c_str(), nullptr));
 }
 
 TermPtr make_term(TermKind kind, Location loc) {
@@ -598,7 +598,8 @@ private:
     Literal lit;
     lit.loc = here();
     size_t start = peek().begin;
-    if (is_ident("some") && peek(1).type == Tok::ident) {
+    if (is_ident("some") && !(peek(1).type == Tok::punct && std::strchr("=:.[(,)]};|&+-*/%<>!", peek(1).text[0]) != nullptr &&
+                               !(peek(1).text == "[" && peek(1).ws_before) && !(peek(1).text == "-"))) {
       next();
       TermPtr a = parse_rel();
       TermPtr b;
@@ -672,9 +673,26 @@ private:
     return v;
   }
 
-  // Full expression: assignment/unification over `in`-level terms.
+  // Full expression: assignment/unification over `in`-level terms, and `k, v in xs`.
   TermPtr parse_expr_term() {
     TermPtr lhs = parse_in();
+    if (is_punct(",") && !m_no_bar) {
+      size_t save = m_pos;
+      next();
+      TermPtr val = parse_rel();
+      if (is_ident("in") && !peek().nl_before) {
+        next();
+        TermPtr coll = parse_rel();
+        lhs = make_call("internal.member_3", lhs->loc, {lhs, val, coll});
+        while (is_ident("in") && !peek().nl_before) {
+          next();
+          TermPtr rhs = parse_rel();
+          lhs = make_call("internal.member_2", lhs->loc, {lhs, rhs});
+        }
+      } else {
+        m_pos = save;
+      }
+    }
     if (is_punct(":=") || is_punct("=")) {
       std::string op = next().text == ":=" ? "assign" : "eq";
       TermPtr rhs = parse_in();
