@@ -163,7 +163,7 @@ Value arith(const char* name, const Args& a, char op) {
 Value bi_plus(const Args& a, BuiltinContext&) { return arith("plus", a, '+'); }
 Value bi_mul(const Args& a, BuiltinContext&) { return arith("mul", a, '*'); }
 Value bi_minus(const Args& a, BuiltinContext&) {
-  if (a[0].is_set() || a[1].is_set()) {
+  if (a[0].is_set()) {
     const Set& x = set_arg("minus", a, 0);
     const Set& y = set_arg("minus", a, 1);
     Set out;
@@ -1177,14 +1177,15 @@ Value bi_parse_rfc3339_ns(const Args& a, BuiltinContext&) {
   } else {
     builtin_error("time.parse_rfc3339_ns", "parsing time " + go_quote(t) + ": extra text");
   }
-  if (y < 1678 || y > 2262) {
-    builtin_error("time.parse_rfc3339_ns", "time outside of valid range");
-  }
   if (pos != t.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) {
     builtin_error("time.parse_rfc3339_ns", "parsing time " + go_quote(t) + ": out of range");
   }
   int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
-  return Value::integer(secs * 1000000000 + frac);
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(secs, int64_t{1000000000}, &ns) || __builtin_add_overflow(ns, frac, &ns)) {
+    builtin_error("time.parse_rfc3339_ns", "time outside of valid range");
+  }
+  return Value::integer(ns);
 }
 Value bi_parse_duration_ns(const Args& a, BuiltinContext&) {
   const std::string& t = str("time.parse_duration_ns", a, 0);

@@ -314,6 +314,32 @@ bool Evaluator::unify_terms(const TermPtr& a, const TermPtr& b, Frame& f, const 
       };
       return step(0);
     }
+    if (a->kind == TermKind::object && b->kind == TermKind::object && a->items.size() == b->items.size()) {
+      // Pair members by (scalar) key, then unify the values pairwise.
+      std::vector<std::pair<TermPtr, TermPtr>> pairs;
+      for (size_t i = 0; i < a->items.size(); i += 2) {
+        const TermPtr& ka = a->items[i];
+        if (ka->kind != TermKind::scalar) {
+          pairs.clear();
+          break;
+        }
+        for (size_t j = 0; j < b->items.size(); j += 2) {
+          if (b->items[j]->kind == TermKind::scalar && b->items[j]->value == ka->value) {
+            pairs.emplace_back(a->items[i + 1], b->items[j + 1]);
+          }
+        }
+      }
+      if (pairs.size() * 2 != a->items.size()) {
+        return true;
+      }
+      std::function<bool(size_t)> step = [&](size_t j) -> bool {
+        if (j == pairs.size()) {
+          return k();
+        }
+        return unify_terms(pairs[j].first, pairs[j].second, f, [&] { return step(j + 1); });
+      };
+      return step(0);
+    }
     if (a->kind == TermKind::var && b->kind == TermKind::var) {
       throw_rego("rego_unsafe_var_error", "var " + a->name + " is unsafe", a->loc);
     }
@@ -632,7 +658,21 @@ bool Evaluator::eval_data(const RuleNode* node, std::vector<std::string>& path, 
     if (v.is_undefined()) {
       return true;
     }
-    return eval_path(v, ref, i, f, k);
+    if (i == ref->items.size() || !v.is_object() || is_pattern(ref->items[i], f)) {
+      return eval_path(v, ref, i, f, k);
+    }
+    // Stay on the data path while the keys are strings (numbers name "2"-style keys), so `with`
+    // overrides below this point are seen.
+    return eval_term(ref->items[i], f, [&](const Value& raw_key) {
+      if (raw_key.is_string() || (raw_key.is_number() && raw_key.as_number().is_int)) {
+        path.push_back(raw_key.is_string() ? raw_key.as_string() : std::to_string(raw_key.as_number().i));
+        bool r = eval_data(nullptr, path, ref, i + 1, f, k);
+        path.pop_back();
+        return r;
+      }
+      Value child = v.get(raw_key);
+      return child.is_undefined() ? true : eval_path(child, ref, i + 1, f, k);
+    });
   }
   if (node->has_rules() && node->kind != RuleKind::partial_object) {
     if (node->kind == RuleKind::function) {
@@ -906,7 +946,22 @@ bool Evaluator::eval_call(const TermPtr& t, Frame& f, const Emit& k) {
       if (ov->is_value) {
         return deliver(ov->value);
       }
-      return call_function(ov->func, ov->node, args, t, deliver);
+      // The replacement runs without this mock, so it may call the function it replaces.
+      FnOverride saved = *ov;
+      m_ctx.fn_overrides.erase(func);
+      std::optional<Value> result;
+      try {
+        call_function(saved.func, saved.node, args, t, [&](const Value& r) {
+          result = r;
+          return false;
+        });
+      } catch (...) {
+        m_ctx.fn_overrides[func] = saved;
+        throw;
+      }
+      m_ctx.fn_overrides[func] = saved;
+      ov = &m_ctx.fn_overrides[func];
+      return result ? deliver(*result) : true;
     }
     return call_function(func, node, args, t, deliver);
   });
