@@ -130,7 +130,7 @@ public:
           }
         }
         if (!two) {
-          if (std::strchr("{}[]().,;:=<>+-*/%|&", c) == nullptr) {
+          if (c == '\0' || std::strchr("{}[]().,;:=<>+-*/%|&", c) == nullptr) {
             error(t, std::string("illegal token '") + c + "'");
           }
           t.text = std::string(1, c);
