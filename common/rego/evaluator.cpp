@@ -656,7 +656,15 @@ bool Evaluator::eval_data(const RuleNode* node, std::vector<std::string>& path, 
   if (node == nullptr) {
     Value v = base_data_at(path);
     if (v.is_undefined()) {
-      return true;
+      // A `with data.a.b as ...` below this path still makes it exist.
+      bool deeper = false;
+      for (const auto& [op, ov] : m_ctx.data_overrides) {
+        deeper = deeper || (op.size() > path.size() && std::equal(path.begin(), path.end(), op.begin()));
+      }
+      if (!deeper) {
+        return true;
+      }
+      v = Value::empty_object();
     }
     if (i == ref->items.size() || !v.is_object() || is_pattern(ref->items[i], f)) {
       return eval_path(v, ref, i, f, k);
