@@ -705,9 +705,6 @@ private:
 
   TermPtr parse_in() {
     TermPtr lhs = parse_rel();
-    if (is_punct(",") && m_allow_kv_in && peek(1).type != Tok::eof) {
-      // `k, v in xs` only inside some/every, handled there.
-    }
     while (is_ident("in") && !peek().nl_before) {
       next();
       TermPtr rhs = parse_rel();
@@ -815,6 +812,17 @@ private:
   }
 
   TermPtr parse_term() {
+    // Deeply nested input must not exhaust the stack.
+    struct DepthGuard {
+      int& depth;
+      explicit DepthGuard(int& d) : depth(d) { ++depth; }
+      ~DepthGuard() { --depth; }
+      DepthGuard(const DepthGuard&) = delete;
+      DepthGuard& operator=(const DepthGuard&) = delete;
+    } guard(m_depth);
+    if (m_depth > 200) {
+      fail(here(), "expression nested too deeply");
+    }
     const Token& t = peek();
     Location loc = here();
     TermPtr out;
@@ -1027,7 +1035,7 @@ private:
   size_t m_pos = 0;
   bool m_v1;
   bool m_no_bar = false;
-  bool m_allow_kv_in = false;
+  int m_depth = 0;
 };
 
 } // namespace
