@@ -142,6 +142,11 @@ Value bi_gte(const Args& a, BuiltinContext&) { return b(compare(a[0], a[1]) >= 0
 Value arith(const char* name, const Args& a, char op) {
   const Number& x = num(name, a, 0);
   const Number& y = num(name, a, 1);
+  if (x.is_integral() && y.is_integral() && !(x.is_int && y.is_int)) {
+    if (auto r = integer_arith(x, y, op)) {
+      return Value::number(*r);
+    }
+  }
   if (x.is_int && y.is_int) {
     int64_t r = 0;
     bool overflow = false;
@@ -153,6 +158,9 @@ Value arith(const char* name, const Args& a, char op) {
     }
     if (!overflow) {
       return Value::integer(r);
+    }
+    if (auto big = integer_arith(x, y, op)) {
+      return Value::number(*big);
     }
   }
   double p = x.as_double();
@@ -199,11 +207,26 @@ Value bi_rem(const Args& a, BuiltinContext&) {
 }
 Value bi_abs(const Args& a, BuiltinContext&) {
   const Number& x = num("abs", a, 0);
+  if (x.is_int && x.i == INT64_MIN) {
+    return Value::number(integer_from_text(std::to_string(x.i).substr(1)));
+  }
+  if (x.is_big_int()) {
+    return Value::number(integer_from_text(x.exact->front() == '-' ? x.exact->substr(1) : *x.exact));
+  }
   return x.is_int ? Value::integer(x.i < 0 ? -x.i : x.i) : Value::real(std::fabs(x.f));
 }
-Value bi_round(const Args& a, BuiltinContext&) { return Value::real(std::round(num("round", a, 0).as_double())); }
-Value bi_ceil(const Args& a, BuiltinContext&) { return Value::real(std::ceil(num("ceil", a, 0).as_double())); }
-Value bi_floor(const Args& a, BuiltinContext&) { return Value::real(std::floor(num("floor", a, 0).as_double())); }
+Value bi_round(const Args& a, BuiltinContext&) {
+  const Number& x = num("round", a, 0);
+  return x.is_integral() ? a[0] : Value::real(std::round(x.f));
+}
+Value bi_ceil(const Args& a, BuiltinContext&) {
+  const Number& x = num("ceil", a, 0);
+  return x.is_integral() ? a[0] : Value::real(std::ceil(x.f));
+}
+Value bi_floor(const Args& a, BuiltinContext&) {
+  const Number& x = num("floor", a, 0);
+  return x.is_integral() ? a[0] : Value::real(std::floor(x.f));
+}
 Value bi_range(const Args& a, BuiltinContext&) {
   int64_t x = integer("numbers.range", a, 0);
   int64_t y = integer("numbers.range", a, 1);
@@ -652,8 +675,8 @@ Value bi_sprintf(const Args& a, BuiltinContext&) {
       piece = v.is_string() ? go_quote(v.as_string()) : v.to_string();
       break;
     case 'd':
-      if (v.is_number() && v.as_number().is_int) {
-        piece = std::to_string(v.as_number().i);
+      if (v.is_number() && v.as_number().is_integral()) {
+        piece = number_to_string(v.as_number());
       } else {
         piece = "%!d(" + v.type_name() + "=" + v.to_string() + ")";
       }
@@ -745,15 +768,22 @@ Value bi_to_number(const Args& a, BuiltinContext&) {
 }
 
 // --- regex (RE2) ---
-std::shared_ptr<const re2::RE2> compile_regex(const char* name, const std::string& pattern) {
+std::shared_ptr<const re2::RE2> compile_regex(const char* name, const std::string& pattern, BuiltinContext& ctx) {
+  auto it = ctx.regex_cache.find(pattern);
+  if (it != ctx.regex_cache.end()) {
+    return std::static_pointer_cast<const re2::RE2>(it->second);
+  }
   auto re = std::make_shared<const re2::RE2>(pattern, re2::RE2::Quiet);
   if (!re->ok()) {
     builtin_error(name, "error parsing regexp: " + re->error());
   }
+  if (ctx.regex_cache.size() < 1000) {
+    ctx.regex_cache.emplace(pattern, re);
+  }
   return re;
 }
-Value bi_regex_match(const Args& a, BuiltinContext&) {
-  auto re = compile_regex("regex.match", str("regex.match", a, 0));
+Value bi_regex_match(const Args& a, BuiltinContext& ctx) {
+  auto re = compile_regex("regex.match", str("regex.match", a, 0), ctx);
   return b(re2::RE2::PartialMatch(str("regex.match", a, 1), *re));
 }
 Value bi_regex_is_valid(const Args& a, BuiltinContext&) {
@@ -789,17 +819,17 @@ std::vector<std::vector<std::optional<std::string>>> find_all(const re2::RE2& re
   }
   return out;
 }
-Value bi_regex_find_n(const Args& a, BuiltinContext&) {
-  auto re = compile_regex("regex.find_n", str("regex.find_n", a, 0));
+Value bi_regex_find_n(const Args& a, BuiltinContext& ctx) {
+  auto re = compile_regex("regex.find_n", str("regex.find_n", a, 0), ctx);
   Array out;
   for (auto& m : find_all(*re, str("regex.find_n", a, 1), integer("regex.find_n", a, 2))) {
     out.push_back(s(m[0].value_or("")));
   }
   return Value::array(std::move(out));
 }
-Value bi_regex_find_all_submatch(const Args& a, BuiltinContext&) {
+Value bi_regex_find_all_submatch(const Args& a, BuiltinContext& ctx) {
   const char* name = "regex.find_all_string_submatch_n";
-  auto re = compile_regex(name, str(name, a, 0));
+  auto re = compile_regex(name, str(name, a, 0), ctx);
   Array out;
   for (auto& m : find_all(*re, str(name, a, 1), integer(name, a, 2))) {
     Array groups;
@@ -810,8 +840,8 @@ Value bi_regex_find_all_submatch(const Args& a, BuiltinContext&) {
   }
   return Value::array(std::move(out));
 }
-Value bi_regex_split(const Args& a, BuiltinContext&) {
-  auto re = compile_regex("regex.split", str("regex.split", a, 0));
+Value bi_regex_split(const Args& a, BuiltinContext& ctx) {
+  auto re = compile_regex("regex.split", str("regex.split", a, 0), ctx);
   const std::string& text = str("regex.split", a, 1);
   Array out;
   size_t last = 0;
@@ -832,8 +862,8 @@ Value bi_regex_split(const Args& a, BuiltinContext&) {
   out.push_back(s(text.substr(std::min(last, text.size()))));
   return Value::array(std::move(out));
 }
-Value bi_regex_replace(const Args& a, BuiltinContext&) {
-  auto re = compile_regex("regex.replace", str("regex.replace", a, 1));
+Value bi_regex_replace(const Args& a, BuiltinContext& ctx) {
+  auto re = compile_regex("regex.replace", str("regex.replace", a, 1), ctx);
   std::string text = str("regex.replace", a, 0);
   std::string repl = str("regex.replace", a, 2);
   // Go's $1 becomes RE2's \1.
@@ -1182,6 +1212,11 @@ Value bi_parse_rfc3339_ns(const Args& a, BuiltinContext&) {
   }
   int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
   int64_t ns = 0;
+  if (secs < 0 && frac > 0) {
+    // Borrow a second so the intermediate product stays in range near the lower limit.
+    secs += 1;
+    frac -= 1000000000;
+  }
   if (__builtin_mul_overflow(secs, int64_t{1000000000}, &ns) || __builtin_add_overflow(ns, frac, &ns)) {
     builtin_error("time.parse_rfc3339_ns", "time outside of valid range");
   }

@@ -256,18 +256,7 @@ private:
   int m_col = 1;
 };
 
-Value number_value(const std::string& text) {
-  bool integral = text.find_first_of(".eE") == std::string::npos;
-  if (integral) {
-    errno = 0;
-    char* end = nullptr;
-    long long v = std::strtoll(text.c_str(), &end, 10);
-    if (errno == 0) {
-      return Value::integer(v);
-    }
-  }
-  return Value::real(std::strtod(text.c_str(), nullptr));
-}
+Value number_value(const std::string& text) { return Value::number(number_from_literal(text)); }
 
 TermPtr make_term(TermKind kind, Location loc) {
   auto t = std::make_shared<Term>();
