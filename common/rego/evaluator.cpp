@@ -39,6 +39,32 @@ void insert_nested(Object& obj, const std::vector<Value>& keys, size_t i, const 
   obj[keys[i]] = Value::object(std::move(child));
 }
 
+void insert_set_member(Object& obj, const std::vector<Value>& keys, size_t i, const Value& elem,
+                       const Location& loc) {
+  auto it = obj.find(keys[i]);
+  if (i + 1 == keys.size()) {
+    Set members;
+    if (it != obj.end()) {
+      if (!it->second.is_set()) {
+        throw_rego("eval_conflict_error", "object keys must be unique", loc);
+      }
+      members = it->second.as_set();
+    }
+    members.insert(elem);
+    obj[keys[i]] = Value::set(std::move(members));
+    return;
+  }
+  Object child;
+  if (it != obj.end()) {
+    if (!it->second.is_object()) {
+      throw_rego("eval_conflict_error", "object keys must be unique", loc);
+    }
+    child = it->second.as_object();
+  }
+  insert_set_member(child, keys, i + 1, elem, loc);
+  obj[keys[i]] = Value::object(std::move(child));
+}
+
 std::string print_text(const Value& v) {
   if (v.is_string()) {
     return v.as_string();
@@ -811,7 +837,12 @@ Value Evaluator::rule_node_value(const RuleNode* node) {
         eval_body(r->body, 0, f, [&] {
           std::vector<Value> keys(r->dyn_keys.size());
           eval_terms(r->dyn_keys, 0, keys, f, [&] {
-            if (r->value) {
+            if (r->key) {
+              eval_term(r->key, f, [&](const Value& elem) {
+                insert_set_member(obj, keys, 0, elem, r->loc);
+                return true;
+              });
+            } else if (r->value) {
               eval_term(r->value, f, [&](const Value& val) {
                 insert_nested(obj, keys, 0, val, r->loc);
                 return true;

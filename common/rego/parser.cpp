@@ -482,10 +482,9 @@ private:
         fail(rule->loc, "function head must be a plain name");
       }
     } else if (is_set) {
-      rule->kind = RuleKind::partial_set;
-      if (!dyn.empty()) {
-        fail(rule->loc, "partial set rule head must not have brackets");
-      }
+      // `a.b[x] contains y`: a multi-value rule below an object (the sets are the leaves).
+      rule->kind = dyn.empty() ? RuleKind::partial_set : RuleKind::partial_object;
+      rule->dyn_keys = dyn;
     } else if (!dyn.empty()) {
       if (!has_value && !m_v1 && dyn.size() == 1) {
         rule->kind = RuleKind::partial_set;
