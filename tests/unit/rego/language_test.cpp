@@ -243,3 +243,8 @@ allow if {
   CHECK(o.explanation[0] ==
         "rule allow in test.rego:5 failed at `input.submods.cpu0[\"ear.status\"] == \"affirming\"` (value: \"warning\")");
 }
+
+TEST_CASE("body literals are reordered so variables are bound before use", "[rego]") {
+  std::string policy = "package t\nimport rego.v1\np if {\n  x > 1\n  x = input.y\n}\nq := [v | v > 0; v = input.zs[_]]\n";
+  CHECK(value_of(eval(policy, "data.t", json{{"y", 2}, {"zs", {-1, 3}}})) == json::parse(R"({"p":true,"q":[3]})"));
+}
