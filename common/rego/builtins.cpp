@@ -8,6 +8,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <re2/re2.h>
 
@@ -1152,6 +1153,92 @@ Value bi_sha512(const Args& a, BuiltinContext&) { return digest("crypto.sha512",
 Value bi_md5(const Args& a, BuiltinContext&) { return digest("crypto.md5", EVP_md5(), a); }
 Value bi_sha1(const Args& a, BuiltinContext&) { return digest("crypto.sha1", EVP_sha1(), a); }
 
+Value hmac(const char* name, const char* md, const Args& a) {
+  const std::string& msg = str(name, a, 0);
+  const std::string& key = str(name, a, 1);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, md, nullptr, key.data(), key.size(),
+                reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, sizeof(out), &len) == nullptr) {
+    builtin_error(name, "hmac failed");
+  }
+  return s(hex_encode(std::span<const uint8_t>(out, len)));
+}
+Value bi_hmac_sha256(const Args& a, BuiltinContext&) { return hmac("crypto.hmac.sha256", "SHA256", a); }
+Value bi_hmac_sha512(const Args& a, BuiltinContext&) { return hmac("crypto.hmac.sha512", "SHA512", a); }
+Value bi_hmac_sha1(const Args& a, BuiltinContext&) { return hmac("crypto.hmac.sha1", "SHA1", a); }
+Value bi_hmac_md5(const Args& a, BuiltinContext&) { return hmac("crypto.hmac.md5", "MD5", a); }
+Value bi_hmac_equal(const Args& a, BuiltinContext&) {
+  const std::string& x = str("crypto.hmac.equal", a, 0);
+  const std::string& y = str("crypto.hmac.equal", a, 1);
+  return b(x.size() == y.size() && CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0);
+}
+
+// --- urlquery ---
+std::string url_escape(const std::string& x) {
+  static const char* const k_hex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : x) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 15];
+    }
+  }
+  return out;
+}
+Value bi_urlquery_encode(const Args& a, BuiltinContext&) { return s(url_escape(str("urlquery.encode", a, 0))); }
+Value bi_urlquery_decode(const Args& a, BuiltinContext&) {
+  const std::string& x = str("urlquery.decode", a, 0);
+  std::string out;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] == '+') {
+      out += ' ';
+    } else if (x[i] == '%') {
+      if (i + 2 >= x.size() || !std::isxdigit(static_cast<unsigned char>(x[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(x[i + 2]))) {
+        builtin_error("urlquery.decode", "invalid URL escape " + go_quote(x.substr(i, 3)));
+      }
+      out += static_cast<char>(std::stoi(x.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += x[i];
+    }
+  }
+  return s(out);
+}
+Value bi_range_step(const Args& a, BuiltinContext&) {
+  int64_t x = integer("numbers.range_step", a, 0);
+  int64_t y = integer("numbers.range_step", a, 1);
+  int64_t step = integer("numbers.range_step", a, 2);
+  if (step <= 0) {
+    builtin_error("numbers.range_step", "step must be a positive integer");
+  }
+  Array out;
+  if ((x <= y ? y - x : x - y) / step > 10000000) {
+    builtin_error("numbers.range_step", "range too large");
+  }
+  if (x <= y) {
+    for (int64_t i = x; i <= y; i += step) {
+      out.push_back(Value::integer(i));
+    }
+  } else {
+    for (int64_t i = x; i >= y; i -= step) {
+      out.push_back(Value::integer(i));
+    }
+  }
+  return Value::array(std::move(out));
+}
+Value bi_trace(const Args& a, BuiltinContext&) {
+  (void)str("trace", a, 0);
+  return b(true);
+}
+
 // --- time ---
 int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
   y -= m <= 2 ? 1 : 0;
@@ -1504,7 +1591,11 @@ const BuiltinDef k_builtins[] = {
     {"time.date", 1, bi_date}, {"time.clock", 1, bi_clock}, {"time.weekday", 1, bi_weekday},
     {"time.add_date", 4, bi_add_date}, {"time.diff", 2, bi_diff}, {"semver.is_valid", 1, bi_semver_is_valid},
     {"semver.compare", 2, bi_semver_compare}, {"units.parse_bytes", 1, bi_units_parse_bytes},
-    {"units.parse", 1, bi_units_parse}, {"print", -1, bi_print},
+    {"units.parse", 1, bi_units_parse}, {"print", -1, bi_print}, {"crypto.hmac.sha256", 2, bi_hmac_sha256},
+    {"crypto.hmac.sha512", 2, bi_hmac_sha512}, {"crypto.hmac.sha1", 2, bi_hmac_sha1},
+    {"crypto.hmac.md5", 2, bi_hmac_md5}, {"crypto.hmac.equal", 2, bi_hmac_equal},
+    {"urlquery.encode", 1, bi_urlquery_encode}, {"urlquery.decode", 1, bi_urlquery_decode},
+    {"numbers.range_step", 3, bi_range_step}, {"trace", 1, bi_trace},
 };
 
 } // namespace
