@@ -90,3 +90,25 @@ TEST_CASE("policy eval prints defined, undefined and error results in OPA's shap
   CHECK(r3.json["error"]["location"]["file"] == "bad.rego");
   CHECK(r3.json["error"]["location"]["row"] == 5);
 }
+
+TEST_CASE("attestation policy evaluation asks the host for each reference value once", "[rego]") {
+  auto calls = std::make_shared<int>(0);
+  PolicyCompiler c;
+  c.add_host_function("query_reference_value", 1, [calls](const std::vector<coco::rego::Value>& args) {
+    ++*calls;
+    return coco::rego::HostResult{coco::rego::Value::array({args[0]}), std::nullopt};
+  });
+  REQUIRE_FALSE(c.add_module("p.rego", R"(package policy
+import rego.v1
+hardware := 2 if "a" in query_reference_value("a")
+trust_claims := {"hardware": hardware}
+extensions := [1] if "a" in query_reference_value("a")
+)"));
+  auto r = c.compile();
+  REQUIRE(std::holds_alternative<std::shared_ptr<const CompiledPolicy>>(r));
+  auto d = coco::rego::evaluate_attestation_policy(*std::get<0>(r), json::object());
+  REQUIRE_FALSE(d.error);
+  CHECK(d.trust_claims.at("hardware") == 2);
+  CHECK(d.extensions == json::array({1}));
+  CHECK(*calls == 1);
+}
