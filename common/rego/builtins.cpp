@@ -621,7 +621,7 @@ Value bi_format_int(const Args& a, BuiltinContext&) {
   return s(out);
 }
 
-std::string go_quote(const std::string& x) { return nlohmann::json(x).dump(); }
+std::string go_quote(const std::string& x) { return nlohmann::json(x).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 Value bi_sprintf(const Args& a, BuiltinContext&) {
   const std::string& fmt = str("sprintf", a, 0);
@@ -717,7 +717,7 @@ Value bi_sprintf(const Args& a, BuiltinContext&) {
       piece = std::string("%!") + verb + "(" + v.to_string() + ")";
     }
     if (!width.empty()) {
-      size_t w = std::stoul(width);
+      size_t w = width.size() > 6 ? 1000000 : std::stoul(width);
       if (piece.size() < w) {
         bool left = flags.find('-') != std::string::npos;
         std::string pad(w - piece.size(), flags.find('0') != std::string::npos && !left ? '0' : ' ');
@@ -925,7 +925,7 @@ Value bi_hex_decode(const Args& a, BuiltinContext&) {
   }
   return s(std::string(as_string(*r)));
 }
-Value bi_json_marshal(const Args& a, BuiltinContext&) { return s(a[0].to_json().dump()); }
+Value bi_json_marshal(const Args& a, BuiltinContext&) { return s(a[0].to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); }
 Value bi_json_unmarshal(const Args& a, BuiltinContext&) {
   try {
     return Value::from_json(nlohmann::json::parse(str("json.unmarshal", a, 0)));
@@ -1421,6 +1421,9 @@ std::optional<SemVer> parse_semver(const std::string& v) {
     return std::nullopt;
   }
   SemVer s;
+  if (ma.size() > 18 || mi.size() > 18 || pa.size() > 18) {
+    return std::nullopt;
+  }
   s.major = std::stoll(ma);
   s.minor = std::stoll(mi);
   s.patch = std::stoll(pa);
@@ -1455,10 +1458,12 @@ int compare_pre(const std::string& a, const std::string& b) {
     bool xn = std::all_of(xs[i].begin(), xs[i].end(), ::isdigit);
     bool yn = std::all_of(ys[i].begin(), ys[i].end(), ::isdigit);
     if (xn && yn) {
-      long long p = std::stoll(xs[i]);
-      long long q = std::stoll(ys[i]);
-      if (p != q) {
-        return p < q ? -1 : 1;
+      // Numeric identifiers have no leading zeros: longer is larger, then compare digits.
+      if (xs[i].size() != ys[i].size()) {
+        return xs[i].size() < ys[i].size() ? -1 : 1;
+      }
+      if (xs[i] != ys[i]) {
+        return xs[i] < ys[i] ? -1 : 1;
       }
     } else if (xn != yn) {
       return xn ? -1 : 1;

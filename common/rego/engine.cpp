@@ -318,7 +318,7 @@ PolicyEvalResponse policy_eval(const PolicyEvalRequest& request) {
     fail(*o.error);
   } else if (o.defined) {
     resp.json = {{"defined", true}, {"value", o.value.to_json()}};
-    resp.text = o.value.to_json().dump();
+    resp.text = o.value.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     resp.json = {{"defined", false}};
     resp.text = "undefined";

@@ -483,7 +483,7 @@ nlohmann::json Value::to_json() const {
   case Kind::object: {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : as_object()) {
-      j[k.is_string() ? k.as_string() : k.to_json().dump()] = v.to_json();
+      j[k.is_string() ? k.as_string() : k.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)] = v.to_json();
     }
     return j;
   }
@@ -570,7 +570,7 @@ std::string Value::to_string() const {
   case Kind::number:
     return number_to_string(as_number());
   default:
-    return to_json().dump();
+    return to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 }
 

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto out = std::get<0>(compiled)->evaluate("data", coco::rego::Value::from_json(input));
   if (out.defined) {
-    (void)out.value.to_json().dump();
+    (void)out.value.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return 0;
 }
