@@ -8,6 +8,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <re2/re2.h>
 
@@ -142,6 +143,11 @@ Value bi_gte(const Args& a, BuiltinContext&) { return b(compare(a[0], a[1]) >= 0
 Value arith(const char* name, const Args& a, char op) {
   const Number& x = num(name, a, 0);
   const Number& y = num(name, a, 1);
+  if (x.is_integral() && y.is_integral() && !(x.is_int && y.is_int)) {
+    if (auto r = integer_arith(x, y, op)) {
+      return Value::number(*r);
+    }
+  }
   if (x.is_int && y.is_int) {
     int64_t r = 0;
     bool overflow = false;
@@ -154,6 +160,9 @@ Value arith(const char* name, const Args& a, char op) {
     if (!overflow) {
       return Value::integer(r);
     }
+    if (auto big = integer_arith(x, y, op)) {
+      return Value::number(*big);
+    }
   }
   double p = x.as_double();
   double q = y.as_double();
@@ -163,7 +172,7 @@ Value arith(const char* name, const Args& a, char op) {
 Value bi_plus(const Args& a, BuiltinContext&) { return arith("plus", a, '+'); }
 Value bi_mul(const Args& a, BuiltinContext&) { return arith("mul", a, '*'); }
 Value bi_minus(const Args& a, BuiltinContext&) {
-  if (a[0].is_set() || a[1].is_set()) {
+  if (a[0].is_set()) {
     const Set& x = set_arg("minus", a, 0);
     const Set& y = set_arg("minus", a, 1);
     Set out;
@@ -199,11 +208,26 @@ Value bi_rem(const Args& a, BuiltinContext&) {
 }
 Value bi_abs(const Args& a, BuiltinContext&) {
   const Number& x = num("abs", a, 0);
+  if (x.is_int && x.i == INT64_MIN) {
+    return Value::number(integer_from_text(std::to_string(x.i).substr(1)));
+  }
+  if (x.is_big_int()) {
+    return Value::number(integer_from_text(x.exact->front() == '-' ? x.exact->substr(1) : *x.exact));
+  }
   return x.is_int ? Value::integer(x.i < 0 ? -x.i : x.i) : Value::real(std::fabs(x.f));
 }
-Value bi_round(const Args& a, BuiltinContext&) { return Value::real(std::round(num("round", a, 0).as_double())); }
-Value bi_ceil(const Args& a, BuiltinContext&) { return Value::real(std::ceil(num("ceil", a, 0).as_double())); }
-Value bi_floor(const Args& a, BuiltinContext&) { return Value::real(std::floor(num("floor", a, 0).as_double())); }
+Value bi_round(const Args& a, BuiltinContext&) {
+  const Number& x = num("round", a, 0);
+  return x.is_integral() ? a[0] : Value::real(std::round(x.f));
+}
+Value bi_ceil(const Args& a, BuiltinContext&) {
+  const Number& x = num("ceil", a, 0);
+  return x.is_integral() ? a[0] : Value::real(std::ceil(x.f));
+}
+Value bi_floor(const Args& a, BuiltinContext&) {
+  const Number& x = num("floor", a, 0);
+  return x.is_integral() ? a[0] : Value::real(std::floor(x.f));
+}
 Value bi_range(const Args& a, BuiltinContext&) {
   int64_t x = integer("numbers.range", a, 0);
   int64_t y = integer("numbers.range", a, 1);
@@ -597,7 +621,7 @@ Value bi_format_int(const Args& a, BuiltinContext&) {
   return s(out);
 }
 
-std::string go_quote(const std::string& x) { return nlohmann::json(x).dump(); }
+std::string go_quote(const std::string& x) { return nlohmann::json(x).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 Value bi_sprintf(const Args& a, BuiltinContext&) {
   const std::string& fmt = str("sprintf", a, 0);
@@ -652,8 +676,8 @@ Value bi_sprintf(const Args& a, BuiltinContext&) {
       piece = v.is_string() ? go_quote(v.as_string()) : v.to_string();
       break;
     case 'd':
-      if (v.is_number() && v.as_number().is_int) {
-        piece = std::to_string(v.as_number().i);
+      if (v.is_number() && v.as_number().is_integral()) {
+        piece = number_to_string(v.as_number());
       } else {
         piece = "%!d(" + v.type_name() + "=" + v.to_string() + ")";
       }
@@ -693,7 +717,7 @@ Value bi_sprintf(const Args& a, BuiltinContext&) {
       piece = std::string("%!") + verb + "(" + v.to_string() + ")";
     }
     if (!width.empty()) {
-      size_t w = std::stoul(width);
+      size_t w = width.size() > 6 ? 1000000 : std::stoul(width);
       if (piece.size() < w) {
         bool left = flags.find('-') != std::string::npos;
         std::string pad(w - piece.size(), flags.find('0') != std::string::npos && !left ? '0' : ' ');
@@ -720,6 +744,16 @@ Value bi_to_number(const Args& a, BuiltinContext&) {
   case Value::Kind::number: return v;
   case Value::Kind::string: {
     const std::string& t = v.as_string();
+    std::string lower;
+    for (char c : t) {
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (!lower.empty() && (lower[0] == '+' || lower[0] == '-')) {
+      lower.erase(0, 1);
+    }
+    if (lower == "nan" || lower == "inf" || lower == "infinity") {
+      throw BuiltinError{"eval_type_error", "to_number: operand 1 must be a finite number but got " + go_quote(t)};
+    }
     try {
       auto j = nlohmann::json::parse(t);
       if (j.is_number()) {
@@ -735,15 +769,22 @@ Value bi_to_number(const Args& a, BuiltinContext&) {
 }
 
 // --- regex (RE2) ---
-std::shared_ptr<const re2::RE2> compile_regex(const char* name, const std::string& pattern) {
+std::shared_ptr<const re2::RE2> compile_regex(const char* name, const std::string& pattern, BuiltinContext& ctx) {
+  auto it = ctx.regex_cache.find(pattern);
+  if (it != ctx.regex_cache.end()) {
+    return std::static_pointer_cast<const re2::RE2>(it->second);
+  }
   auto re = std::make_shared<const re2::RE2>(pattern, re2::RE2::Quiet);
   if (!re->ok()) {
     builtin_error(name, "error parsing regexp: " + re->error());
   }
+  if (ctx.regex_cache.size() < 1000) {
+    ctx.regex_cache.emplace(pattern, re);
+  }
   return re;
 }
-Value bi_regex_match(const Args& a, BuiltinContext&) {
-  auto re = compile_regex("regex.match", str("regex.match", a, 0));
+Value bi_regex_match(const Args& a, BuiltinContext& ctx) {
+  auto re = compile_regex("regex.match", str("regex.match", a, 0), ctx);
   return b(re2::RE2::PartialMatch(str("regex.match", a, 1), *re));
 }
 Value bi_regex_is_valid(const Args& a, BuiltinContext&) {
@@ -779,17 +820,17 @@ std::vector<std::vector<std::optional<std::string>>> find_all(const re2::RE2& re
   }
   return out;
 }
-Value bi_regex_find_n(const Args& a, BuiltinContext&) {
-  auto re = compile_regex("regex.find_n", str("regex.find_n", a, 0));
+Value bi_regex_find_n(const Args& a, BuiltinContext& ctx) {
+  auto re = compile_regex("regex.find_n", str("regex.find_n", a, 0), ctx);
   Array out;
   for (auto& m : find_all(*re, str("regex.find_n", a, 1), integer("regex.find_n", a, 2))) {
     out.push_back(s(m[0].value_or("")));
   }
   return Value::array(std::move(out));
 }
-Value bi_regex_find_all_submatch(const Args& a, BuiltinContext&) {
+Value bi_regex_find_all_submatch(const Args& a, BuiltinContext& ctx) {
   const char* name = "regex.find_all_string_submatch_n";
-  auto re = compile_regex(name, str(name, a, 0));
+  auto re = compile_regex(name, str(name, a, 0), ctx);
   Array out;
   for (auto& m : find_all(*re, str(name, a, 1), integer(name, a, 2))) {
     Array groups;
@@ -800,8 +841,8 @@ Value bi_regex_find_all_submatch(const Args& a, BuiltinContext&) {
   }
   return Value::array(std::move(out));
 }
-Value bi_regex_split(const Args& a, BuiltinContext&) {
-  auto re = compile_regex("regex.split", str("regex.split", a, 0));
+Value bi_regex_split(const Args& a, BuiltinContext& ctx) {
+  auto re = compile_regex("regex.split", str("regex.split", a, 0), ctx);
   const std::string& text = str("regex.split", a, 1);
   Array out;
   size_t last = 0;
@@ -822,8 +863,8 @@ Value bi_regex_split(const Args& a, BuiltinContext&) {
   out.push_back(s(text.substr(std::min(last, text.size()))));
   return Value::array(std::move(out));
 }
-Value bi_regex_replace(const Args& a, BuiltinContext&) {
-  auto re = compile_regex("regex.replace", str("regex.replace", a, 1));
+Value bi_regex_replace(const Args& a, BuiltinContext& ctx) {
+  auto re = compile_regex("regex.replace", str("regex.replace", a, 1), ctx);
   std::string text = str("regex.replace", a, 0);
   std::string repl = str("regex.replace", a, 2);
   // Go's $1 becomes RE2's \1.
@@ -884,7 +925,7 @@ Value bi_hex_decode(const Args& a, BuiltinContext&) {
   }
   return s(std::string(as_string(*r)));
 }
-Value bi_json_marshal(const Args& a, BuiltinContext&) { return s(a[0].to_json().dump()); }
+Value bi_json_marshal(const Args& a, BuiltinContext&) { return s(a[0].to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); }
 Value bi_json_unmarshal(const Args& a, BuiltinContext&) {
   try {
     return Value::from_json(nlohmann::json::parse(str("json.unmarshal", a, 0)));
@@ -1049,10 +1090,11 @@ Value bi_array_reverse(const Args& a, BuiltinContext&) {
   std::reverse(out.begin(), out.end());
   return Value::array(std::move(out));
 }
+// One level, as OPA does.
 void flatten_into(const Array& x, Array& out) {
   for (const Value& e : x) {
     if (e.is_array()) {
-      flatten_into(e.as_array(), out);
+      out.insert(out.end(), e.as_array().begin(), e.as_array().end());
     } else {
       out.push_back(e);
     }
@@ -1065,7 +1107,13 @@ Value bi_array_flatten(const Args& a, BuiltinContext&) {
 }
 
 // --- bits ---
-Value bi_bits_or(const Args& a, BuiltinContext&) { return Value::integer(integer("bits.or", a, 0) | integer("bits.or", a, 1)); }
+Value bi_bits_or(const Args& a, BuiltinContext&) {
+  for (size_t i = 0; i < 2; ++i) {
+    if (a[i].is_number() && !a[i].as_number().is_int) {
+      throw BuiltinError{"eval_type_error", "bits.or: operand " + std::to_string(i + 1) +
+                                                " must be integer number but got floating-point number"};
+    }
+  } return Value::integer(integer("bits.or", a, 0) | integer("bits.or", a, 1)); }
 Value bi_bits_and(const Args& a, BuiltinContext&) { return Value::integer(integer("bits.and", a, 0) & integer("bits.and", a, 1)); }
 Value bi_bits_xor(const Args& a, BuiltinContext&) { return Value::integer(integer("bits.xor", a, 0) ^ integer("bits.xor", a, 1)); }
 Value bi_bits_negate(const Args& a, BuiltinContext&) { return Value::integer(~integer("bits.negate", a, 0)); }
@@ -1104,6 +1152,92 @@ Value bi_sha384(const Args& a, BuiltinContext&) { return digest("crypto.sha384",
 Value bi_sha512(const Args& a, BuiltinContext&) { return digest("crypto.sha512", EVP_sha512(), a); }
 Value bi_md5(const Args& a, BuiltinContext&) { return digest("crypto.md5", EVP_md5(), a); }
 Value bi_sha1(const Args& a, BuiltinContext&) { return digest("crypto.sha1", EVP_sha1(), a); }
+
+Value hmac(const char* name, const char* md, const Args& a) {
+  const std::string& msg = str(name, a, 0);
+  const std::string& key = str(name, a, 1);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, md, nullptr, key.data(), key.size(),
+                reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, sizeof(out), &len) == nullptr) {
+    builtin_error(name, "hmac failed");
+  }
+  return s(hex_encode(std::span<const uint8_t>(out, len)));
+}
+Value bi_hmac_sha256(const Args& a, BuiltinContext&) { return hmac("crypto.hmac.sha256", "SHA256", a); }
+Value bi_hmac_sha512(const Args& a, BuiltinContext&) { return hmac("crypto.hmac.sha512", "SHA512", a); }
+Value bi_hmac_sha1(const Args& a, BuiltinContext&) { return hmac("crypto.hmac.sha1", "SHA1", a); }
+Value bi_hmac_md5(const Args& a, BuiltinContext&) { return hmac("crypto.hmac.md5", "MD5", a); }
+Value bi_hmac_equal(const Args& a, BuiltinContext&) {
+  const std::string& x = str("crypto.hmac.equal", a, 0);
+  const std::string& y = str("crypto.hmac.equal", a, 1);
+  return b(x.size() == y.size() && CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0);
+}
+
+// --- urlquery ---
+std::string url_escape(const std::string& x) {
+  static const char* const k_hex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : x) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 15];
+    }
+  }
+  return out;
+}
+Value bi_urlquery_encode(const Args& a, BuiltinContext&) { return s(url_escape(str("urlquery.encode", a, 0))); }
+Value bi_urlquery_decode(const Args& a, BuiltinContext&) {
+  const std::string& x = str("urlquery.decode", a, 0);
+  std::string out;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] == '+') {
+      out += ' ';
+    } else if (x[i] == '%') {
+      if (i + 2 >= x.size() || !std::isxdigit(static_cast<unsigned char>(x[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(x[i + 2]))) {
+        builtin_error("urlquery.decode", "invalid URL escape " + go_quote(x.substr(i, 3)));
+      }
+      out += static_cast<char>(std::stoi(x.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += x[i];
+    }
+  }
+  return s(out);
+}
+Value bi_range_step(const Args& a, BuiltinContext&) {
+  int64_t x = integer("numbers.range_step", a, 0);
+  int64_t y = integer("numbers.range_step", a, 1);
+  int64_t step = integer("numbers.range_step", a, 2);
+  if (step <= 0) {
+    builtin_error("numbers.range_step", "step must be a positive integer");
+  }
+  Array out;
+  if ((x <= y ? y - x : x - y) / step > 10000000) {
+    builtin_error("numbers.range_step", "range too large");
+  }
+  if (x <= y) {
+    for (int64_t i = x; i <= y; i += step) {
+      out.push_back(Value::integer(i));
+    }
+  } else {
+    for (int64_t i = x; i >= y; i -= step) {
+      out.push_back(Value::integer(i));
+    }
+  }
+  return Value::array(std::move(out));
+}
+Value bi_trace(const Args& a, BuiltinContext&) {
+  (void)str("trace", a, 0);
+  return b(true);
+}
 
 // --- time ---
 int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
@@ -1164,7 +1298,16 @@ Value bi_parse_rfc3339_ns(const Args& a, BuiltinContext&) {
     builtin_error("time.parse_rfc3339_ns", "parsing time " + go_quote(t) + ": out of range");
   }
   int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
-  return Value::integer(secs * 1000000000 + frac);
+  int64_t ns = 0;
+  if (secs < 0 && frac > 0) {
+    // Borrow a second so the intermediate product stays in range near the lower limit.
+    secs += 1;
+    frac -= 1000000000;
+  }
+  if (__builtin_mul_overflow(secs, int64_t{1000000000}, &ns) || __builtin_add_overflow(ns, frac, &ns)) {
+    builtin_error("time.parse_rfc3339_ns", "time outside of valid range");
+  }
+  return Value::integer(ns);
 }
 Value bi_parse_duration_ns(const Args& a, BuiltinContext&) {
   const std::string& t = str("time.parse_duration_ns", a, 0);
@@ -1278,6 +1421,9 @@ std::optional<SemVer> parse_semver(const std::string& v) {
     return std::nullopt;
   }
   SemVer s;
+  if (ma.size() > 18 || mi.size() > 18 || pa.size() > 18) {
+    return std::nullopt;
+  }
   s.major = std::stoll(ma);
   s.minor = std::stoll(mi);
   s.patch = std::stoll(pa);
@@ -1312,10 +1458,12 @@ int compare_pre(const std::string& a, const std::string& b) {
     bool xn = std::all_of(xs[i].begin(), xs[i].end(), ::isdigit);
     bool yn = std::all_of(ys[i].begin(), ys[i].end(), ::isdigit);
     if (xn && yn) {
-      long long p = std::stoll(xs[i]);
-      long long q = std::stoll(ys[i]);
-      if (p != q) {
-        return p < q ? -1 : 1;
+      // Numeric identifiers have no leading zeros: longer is larger, then compare digits.
+      if (xs[i].size() != ys[i].size()) {
+        return xs[i].size() < ys[i].size() ? -1 : 1;
+      }
+      if (xs[i] != ys[i]) {
+        return xs[i] < ys[i] ? -1 : 1;
       }
     } else if (xn != yn) {
       return xn ? -1 : 1;
@@ -1448,7 +1596,11 @@ const BuiltinDef k_builtins[] = {
     {"time.date", 1, bi_date}, {"time.clock", 1, bi_clock}, {"time.weekday", 1, bi_weekday},
     {"time.add_date", 4, bi_add_date}, {"time.diff", 2, bi_diff}, {"semver.is_valid", 1, bi_semver_is_valid},
     {"semver.compare", 2, bi_semver_compare}, {"units.parse_bytes", 1, bi_units_parse_bytes},
-    {"units.parse", 1, bi_units_parse}, {"print", -1, bi_print},
+    {"units.parse", 1, bi_units_parse}, {"print", -1, bi_print}, {"crypto.hmac.sha256", 2, bi_hmac_sha256},
+    {"crypto.hmac.sha512", 2, bi_hmac_sha512}, {"crypto.hmac.sha1", 2, bi_hmac_sha1},
+    {"crypto.hmac.md5", 2, bi_hmac_md5}, {"crypto.hmac.equal", 2, bi_hmac_equal},
+    {"urlquery.encode", 1, bi_urlquery_encode}, {"urlquery.decode", 1, bi_urlquery_decode},
+    {"numbers.range_step", 3, bi_range_step}, {"trace", 1, bi_trace},
 };
 
 } // namespace

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,8 @@ struct BuiltinError {
 
 struct BuiltinContext {
   int64_t now_ns = 0; // time.now_ns: fixed for one evaluation, as OPA does
+  // Compiled regular expressions by pattern, for this evaluation (type-erased re2::RE2).
+  std::map<std::string, std::shared_ptr<const void>> regex_cache;
 };
 
 using BuiltinFn = Value (*)(const std::vector<Value>& args, BuiltinContext& ctx);

@@ -262,13 +262,38 @@ public:
   }
 
   void resolve_with(WithModifier& w, Scope& s) {
-    resolve_term(w.value, s);
+    // A value naming a function (not a local variable) replaces the target function.
+    std::string vname;
+    bool value_is_function = false;
+    if ((w.value->kind == TermKind::var || w.value->kind == TermKind::ref) && dotted(w.value, vname)) {
+      std::string first = vname.substr(0, vname.find('.'));
+      std::string vfunc;
+      const RuleNode* vnode = nullptr;
+      if (!lookup(&s, first) && resolve_function(vname, vfunc, vnode)) {
+        w.value->func = vfunc;
+        w.value->func_node = vnode;
+        value_is_function = true;
+      }
+    }
+    if (!value_is_function) {
+      resolve_term(w.value, s);
+    }
     TermPtr target = w.target;
     Term& head = target->kind == TermKind::ref ? *target->items[0] : *target;
     if (head.kind != TermKind::var) {
       throw_rego("rego_type_error", "with keyword target must be a reference", w.loc);
     }
     if (head.name == "input" || head.name == "data") {
+      std::string name;
+      if (head.name == "data" && dotted(target, name)) {
+        std::string func;
+        const RuleNode* node = nullptr;
+        if (resolve_function(name, func, node) && node != nullptr) {
+          target->func = func;
+          target->func_node = node;
+          return;
+        }
+      }
       resolve_term(target, s);
       return;
     }
@@ -276,23 +301,11 @@ public:
     if (!dotted(target, name)) {
       throw_rego("rego_type_error", "with keyword target must be a reference", w.loc);
     }
-    // A rule in this package, or an import alias of data/input, is a data target; otherwise a function.
     std::string func;
     const RuleNode* node = nullptr;
     if (resolve_function(name, func, node)) {
       target->func = func;
       target->func_node = node;
-      // Function value: another function, or a value.
-      std::string vname;
-      if ((w.value->kind == TermKind::var || w.value->kind == TermKind::ref) && dotted(w.value, vname) &&
-          !(w.value->kind == TermKind::var && w.value->binding == VarBinding::local)) {
-        std::string vfunc;
-        const RuleNode* vnode = nullptr;
-        if (resolve_function(vname, vfunc, vnode)) {
-          w.value->func = vfunc;
-          w.value->func_node = vnode;
-        }
-      }
       return;
     }
     resolve_term(target, s);
@@ -468,80 +481,224 @@ void collect_outputs(const TermPtr& t, std::set<int>& out, bool pattern) {
   }
 }
 
-void check_uses(const TermPtr& t, const std::set<int>& outputs, const std::vector<std::string>& names);
+// --- safety and ordering (OPA ast/compile.go, reorderBodyForSafety) ---
+// A literal may run once every variable it reads is bound; the body is reordered so that each literal
+// comes after the literals binding its inputs (first safe literal first, so written order is kept where
+// possible). A variable that nothing can bind is unsafe.
 
-void check_body(const Body& body, std::set<int> outputs, const std::vector<std::string>& names) {
-  collect_outputs_body(body, outputs);
-  for (const Literal& lit : body) {
-    if (lit.expr) {
-      check_uses(lit.expr, outputs, names);
+struct VarUse {
+  int slot;
+  const Term* term;
+};
+
+void vars_of(const TermPtr& t, std::vector<VarUse>& out);
+
+void literal_vars(const Literal& lit, std::vector<VarUse>& out) {
+  if (lit.expr) {
+    vars_of(lit.expr, out);
+  }
+  if (lit.domain) {
+    vars_of(lit.domain, out);
+  }
+  if (lit.kind == LiteralKind::some_in) {
+    if (lit.key) {
+      vars_of(lit.key, out);
     }
-    if (lit.domain) {
-      check_uses(lit.domain, outputs, names);
+    vars_of(lit.value, out);
+  }
+  if (lit.kind == LiteralKind::every) {
+    std::vector<VarUse> inner;
+    for (const Literal& l : *lit.body) {
+      literal_vars(l, inner);
     }
-    if (lit.body) {
-      std::set<int> inner = outputs;
-      if (lit.key) {
-        collect_outputs(lit.key, inner, true);
+    std::set<int> local;
+    collect_outputs_body(*lit.body, local);
+    if (lit.key) {
+      collect_outputs(lit.key, local, true);
+    }
+    collect_outputs(lit.value, local, true);
+    for (const VarUse& u : inner) {
+      if (local.count(u.slot) == 0) {
+        out.push_back(u);
       }
-      collect_outputs(lit.value, inner, true);
-      check_body(*lit.body, inner, names);
     }
-    for (const WithModifier& w : lit.withs) {
-      check_uses(w.value, outputs, names);
+  }
+  for (const WithModifier& w : lit.withs) {
+    if (w.value->func.empty()) {
+      vars_of(w.value, out);
     }
   }
 }
 
-void check_uses(const TermPtr& t, const std::set<int>& outputs, const std::vector<std::string>& names) {
+void vars_of(const TermPtr& t, std::vector<VarUse>& out) {
   switch (t->kind) {
   case TermKind::var:
-    if (t->binding == VarBinding::local && outputs.count(t->slot) == 0 && t->name != "_") {
-      throw_rego("rego_unsafe_var_error", "var " + t->name + " is unsafe", t->loc);
+    if (t->binding == VarBinding::local && t->name != "_") {
+      out.push_back({t->slot, t.get()});
     }
     return;
   case TermKind::array_compr:
   case TermKind::set_compr:
-  case TermKind::object_compr:
-    check_body(*t->body, outputs, names);
-    {
-      std::set<int> inner = outputs;
-      collect_outputs_body(*t->body, inner);
-      for (const TermPtr& e : t->items) {
-        check_uses(e, inner, names);
+  case TermKind::object_compr: {
+    std::vector<VarUse> inner;
+    for (const Literal& l : *t->body) {
+      literal_vars(l, inner);
+    }
+    for (const TermPtr& e : t->items) {
+      vars_of(e, inner);
+    }
+    std::set<int> local;
+    collect_outputs_body(*t->body, local);
+    for (const VarUse& u : inner) {
+      if (local.count(u.slot) == 0) {
+        out.push_back(u);
       }
     }
     return;
+  }
   default:
     for (const TermPtr& e : t->items) {
-      check_uses(e, outputs, names);
+      vars_of(e, out);
     }
   }
 }
 
-void check_rule_safety(const Rule& r) {
-  std::set<int> outputs;
-  for (const TermPtr& a : r.args) {
-    collect_outputs(a, outputs, true);
+std::set<int> literal_outputs(const Literal& lit) {
+  std::set<int> out;
+  if (lit.kind == LiteralKind::some_in) {
+    if (lit.key) {
+      collect_outputs(lit.key, out, true);
+    }
+    collect_outputs(lit.value, out, true);
+    collect_outputs(lit.domain, out, false);
+  } else if (lit.kind == LiteralKind::expr && !lit.negated) {
+    collect_outputs(lit.expr, out, false);
   }
-  check_body(r.body, outputs, r.slot_names);
-  std::set<int> head = outputs;
-  collect_outputs_body(r.body, head);
+  return out;
+}
+
+std::set<int> order_body(Body& body, std::set<int> bound);
+
+void order_nested(const TermPtr& t, const std::set<int>& bound) {
+  switch (t->kind) {
+  case TermKind::array_compr:
+  case TermKind::set_compr:
+  case TermKind::object_compr: {
+    std::set<int> inner = order_body(*t->body, bound);
+    for (const TermPtr& e : t->items) {
+      order_nested(e, inner);
+      std::vector<VarUse> uses;
+      vars_of(e, uses);
+      for (const VarUse& u : uses) {
+        if (inner.count(u.slot) == 0) {
+          throw_rego("rego_unsafe_var_error", "var " + u.term->name + " is unsafe", u.term->loc);
+        }
+      }
+    }
+    return;
+  }
+  default:
+    for (const TermPtr& e : t->items) {
+      order_nested(e, bound);
+    }
+  }
+}
+
+bool literal_safe(const Literal& lit, const std::set<int>& bound, const VarUse** missing) {
+  std::vector<VarUse> uses;
+  literal_vars(lit, uses);
+  std::set<int> outs = literal_outputs(lit);
+  for (const VarUse& u : uses) {
+    if (bound.count(u.slot) == 0 && outs.count(u.slot) == 0) {
+      static thread_local VarUse last;
+      last = u;
+      *missing = &last;
+      return false;
+    }
+  }
+  return true;
+}
+
+// Reorders `body` for safety and returns the variables bound after it.
+std::set<int> order_body(Body& body, std::set<int> bound) {
+  Body ordered;
+  std::vector<bool> used(body.size(), false);
+  while (ordered.size() < body.size()) {
+    bool progress = false;
+    for (size_t i = 0; i < body.size(); ++i) {
+      const VarUse* missing = nullptr;
+      if (used[i] || !literal_safe(body[i], bound, &missing)) {
+        continue;
+      }
+      Literal& lit = body[i];
+      if (lit.expr) {
+        order_nested(lit.expr, bound);
+      }
+      if (lit.domain) {
+        order_nested(lit.domain, bound);
+      }
+      for (const WithModifier& w : lit.withs) {
+        order_nested(w.value, bound);
+      }
+      if (lit.kind == LiteralKind::every) {
+        std::set<int> inner = bound;
+        if (lit.key) {
+          collect_outputs(lit.key, inner, true);
+        }
+        collect_outputs(lit.value, inner, true);
+        order_body(*lit.body, inner);
+      }
+      std::set<int> outs = literal_outputs(lit);
+      bound.insert(outs.begin(), outs.end());
+      ordered.push_back(std::move(lit));
+      used[i] = true;
+      progress = true;
+      break;
+    }
+    if (!progress) {
+      for (size_t i = 0; i < body.size(); ++i) {
+        const VarUse* missing = nullptr;
+        if (!used[i] && !literal_safe(body[i], bound, &missing) && missing != nullptr) {
+          throw_rego("rego_unsafe_var_error", "var " + missing->term->name + " is unsafe", missing->term->loc);
+        }
+      }
+      throw_rego("rego_unsafe_var_error", "body is unsafe", body.empty() ? Location{} : body[0].loc);
+    }
+  }
+  body = std::move(ordered);
+  return bound;
+}
+
+void check_head(const TermPtr& t, const std::set<int>& bound) {
+  order_nested(t, bound);
+  std::vector<VarUse> uses;
+  vars_of(t, uses);
+  for (const VarUse& u : uses) {
+    if (bound.count(u.slot) == 0) {
+      throw_rego("rego_unsafe_var_error", "var " + u.term->name + " is unsafe", u.term->loc);
+    }
+  }
+}
+
+void check_rule_safety(Rule& r) {
+  std::set<int> args;
+  for (const TermPtr& a : r.args) {
+    collect_outputs(a, args, true);
+  }
+  std::set<int> bound = order_body(r.body, args);
   for (const TermPtr& k : r.dyn_keys) {
-    check_uses(k, head, r.slot_names);
+    check_head(k, bound);
   }
   if (r.key) {
-    check_uses(r.key, head, r.slot_names);
+    check_head(r.key, bound);
   }
   if (r.value) {
-    check_uses(r.value, head, r.slot_names);
+    check_head(r.value, bound);
   }
-  for (const ElseClause& e : r.elses) {
-    check_body(e.body, outputs, r.slot_names);
+  for (ElseClause& e : r.elses) {
+    std::set<int> eb = order_body(e.body, args);
     if (e.value) {
-      std::set<int> eo = outputs;
-      collect_outputs_body(e.body, eo);
-      check_uses(e.value, eo, r.slot_names);
+      check_head(e.value, eb);
     }
   }
 }
@@ -596,9 +753,7 @@ CompiledQuery compile_query(const Program& program, Body body) {
   Resolver resolver(program, nullptr, nullptr);
   Scope scope;
   resolver.resolve_body(q.body, scope);
-  std::set<int> outputs;
-  collect_outputs_body(q.body, outputs);
-  check_body(q.body, {}, {});
+  order_body(q.body, {});
   q.nslots = resolver.nslots();
   for (const auto& [name, slot] : scope.vars) {
     if (name.rfind("__", 0) != 0 && name != "_") {

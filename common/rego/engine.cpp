@@ -117,6 +117,35 @@ Outcome CompiledPolicy::evaluate(const std::string& ref, const Value& input, con
   return out;
 }
 
+std::vector<Outcome> CompiledPolicy::evaluate_refs(const std::vector<std::string>& refs, const Value& input,
+                                                   const Value& data, const EvalOptions& options) const {
+  std::vector<Outcome> outs(refs.size());
+  bool strict = options.strict_builtin_errors.value_or(m_program->options.strict_builtin_errors);
+  Evaluator ev(*m_program, input, merge_data(m_program->data, data), strict, options.now_ns.value_or(clock_now_ns()),
+               options.explain);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    auto path = data_ref_path(refs[i]);
+    if (!path) {
+      outs[i].error = RegoError{"rego_parse_error", "not a data reference: " + refs[i], {}};
+      continue;
+    }
+    try {
+      Value v = ev.eval_data_path(*path);
+      outs[i].defined = v.is_defined();
+      outs[i].value = v;
+    } catch (const RegoException& ex) {
+      outs[i].error = ex.error;
+    }
+  }
+  if (!outs.empty()) {
+    outs[0].prints = ev.take_prints();
+    if (options.explain) {
+      outs[0].explanation = ev.explanation();
+    }
+  }
+  return outs;
+}
+
 QueryOutcome CompiledPolicy::query(const std::string& text, const Value& input, const Value& data,
                                    const EvalOptions& options) const {
   QueryOutcome out;
@@ -225,8 +254,8 @@ ResourceDecision evaluate_resource_policy(const CompiledPolicy& policy, const nl
 
 AttestationDecision evaluate_attestation_policy(const CompiledPolicy& policy, const nlohmann::json& input) {
   AttestationDecision d;
-  Value in = Value::from_json(input);
-  Outcome o = policy.evaluate("data.policy.trust_claims", in);
+  auto outs = policy.evaluate_refs({"data.policy.trust_claims", "data.policy.extensions"}, Value::from_json(input));
+  const Outcome& o = outs[0];
   if (o.error) {
     d.error = o.error;
     return d;
@@ -243,7 +272,7 @@ AttestationDecision evaluate_attestation_policy(const CompiledPolicy& policy, co
     }
     d.trust_claims[k.as_string()] = v.as_number().i;
   }
-  Outcome ext = policy.evaluate("data.policy.extensions", in);
+  const Outcome& ext = outs[1];
   if (ext.error) {
     d.error = ext.error;
     return d;
@@ -289,7 +318,7 @@ PolicyEvalResponse policy_eval(const PolicyEvalRequest& request) {
     fail(*o.error);
   } else if (o.defined) {
     resp.json = {{"defined", true}, {"value", o.value.to_json()}};
-    resp.text = o.value.to_json().dump();
+    resp.text = o.value.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     resp.json = {{"defined", false}};
     resp.text = "undefined";

@@ -68,6 +68,9 @@ public:
   // data given at compile time for this evaluation only.
   [[nodiscard]] Outcome evaluate(const std::string& ref, const Value& input, const Value& data = Value(),
                                  const EvalOptions& options = {}) const;
+  // Evaluate several references in one evaluation (shared rule cache and host-function memo).
+  [[nodiscard]] std::vector<Outcome> evaluate_refs(const std::vector<std::string>& refs, const Value& input,
+                                                   const Value& data = Value(), const EvalOptions& options = {}) const;
   // Evaluate a full query (`data.test.p = x; x > 1`) and return every solution's variable bindings.
   [[nodiscard]] QueryOutcome query(const std::string& query, const Value& input, const Value& data = Value(),
                                    const EvalOptions& options = {}) const;

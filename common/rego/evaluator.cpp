@@ -39,6 +39,32 @@ void insert_nested(Object& obj, const std::vector<Value>& keys, size_t i, const 
   obj[keys[i]] = Value::object(std::move(child));
 }
 
+void insert_set_member(Object& obj, const std::vector<Value>& keys, size_t i, const Value& elem,
+                       const Location& loc) {
+  auto it = obj.find(keys[i]);
+  if (i + 1 == keys.size()) {
+    Set members;
+    if (it != obj.end()) {
+      if (!it->second.is_set()) {
+        throw_rego("eval_conflict_error", "object keys must be unique", loc);
+      }
+      members = it->second.as_set();
+    }
+    members.insert(elem);
+    obj[keys[i]] = Value::set(std::move(members));
+    return;
+  }
+  Object child;
+  if (it != obj.end()) {
+    if (!it->second.is_object()) {
+      throw_rego("eval_conflict_error", "object keys must be unique", loc);
+    }
+    child = it->second.as_object();
+  }
+  insert_set_member(child, keys, i + 1, elem, loc);
+  obj[keys[i]] = Value::object(std::move(child));
+}
+
 std::string print_text(const Value& v) {
   if (v.is_string()) {
     return v.as_string();
@@ -311,6 +337,32 @@ bool Evaluator::unify_terms(const TermPtr& a, const TermPtr& b, Frame& f, const 
           return k();
         }
         return unify_terms(a->items[j], b->items[j], f, [&] { return step(j + 1); });
+      };
+      return step(0);
+    }
+    if (a->kind == TermKind::object && b->kind == TermKind::object && a->items.size() == b->items.size()) {
+      // Pair members by (scalar) key, then unify the values pairwise.
+      std::vector<std::pair<TermPtr, TermPtr>> pairs;
+      for (size_t i = 0; i < a->items.size(); i += 2) {
+        const TermPtr& ka = a->items[i];
+        if (ka->kind != TermKind::scalar) {
+          pairs.clear();
+          break;
+        }
+        for (size_t j = 0; j < b->items.size(); j += 2) {
+          if (b->items[j]->kind == TermKind::scalar && b->items[j]->value == ka->value) {
+            pairs.emplace_back(a->items[i + 1], b->items[j + 1]);
+          }
+        }
+      }
+      if (pairs.size() * 2 != a->items.size()) {
+        return true;
+      }
+      std::function<bool(size_t)> step = [&](size_t j) -> bool {
+        if (j == pairs.size()) {
+          return k();
+        }
+        return unify_terms(pairs[j].first, pairs[j].second, f, [&] { return step(j + 1); });
       };
       return step(0);
     }
@@ -630,9 +682,31 @@ bool Evaluator::eval_data(const RuleNode* node, std::vector<std::string>& path, 
   if (node == nullptr) {
     Value v = base_data_at(path);
     if (v.is_undefined()) {
-      return true;
+      // A `with data.a.b as ...` below this path still makes it exist.
+      bool deeper = false;
+      for (const auto& [op, ov] : m_ctx.data_overrides) {
+        deeper = deeper || (op.size() > path.size() && std::equal(path.begin(), path.end(), op.begin()));
+      }
+      if (!deeper) {
+        return true;
+      }
+      v = Value::empty_object();
     }
-    return eval_path(v, ref, i, f, k);
+    if (i == ref->items.size() || !v.is_object() || is_pattern(ref->items[i], f)) {
+      return eval_path(v, ref, i, f, k);
+    }
+    // Stay on the data path while the keys are strings (numbers name "2"-style keys), so `with`
+    // overrides below this point are seen.
+    return eval_term(ref->items[i], f, [&](const Value& raw_key) {
+      if (raw_key.is_string() || (raw_key.is_number() && raw_key.as_number().is_int)) {
+        path.push_back(raw_key.is_string() ? raw_key.as_string() : std::to_string(raw_key.as_number().i));
+        bool r = eval_data(nullptr, path, ref, i + 1, f, k);
+        path.pop_back();
+        return r;
+      }
+      Value child = v.get(raw_key);
+      return child.is_undefined() ? true : eval_path(child, ref, i + 1, f, k);
+    });
   }
   if (node->has_rules() && node->kind != RuleKind::partial_object) {
     if (node->kind == RuleKind::function) {
@@ -653,7 +727,11 @@ bool Evaluator::eval_data(const RuleNode* node, std::vector<std::string>& path, 
     Value v = materialize(node, path);
     return eval_path(v, ref, i, f, k);
   }
-  return eval_term(e, f, [&](const Value& key) {
+  return eval_term(e, f, [&](const Value& raw_key) {
+    // OPA looks up data documents by the string form of a number key (data[2] finds "2").
+    Value key = raw_key.is_number() && raw_key.as_number().is_int && !node->has_rules()
+                    ? Value::string(std::to_string(raw_key.as_number().i))
+                    : raw_key;
     if (key.is_string()) {
       auto it = node->children.find(key.as_string());
       if (it != node->children.end() || !node->has_rules()) {
@@ -759,7 +837,12 @@ Value Evaluator::rule_node_value(const RuleNode* node) {
         eval_body(r->body, 0, f, [&] {
           std::vector<Value> keys(r->dyn_keys.size());
           eval_terms(r->dyn_keys, 0, keys, f, [&] {
-            if (r->value) {
+            if (r->key) {
+              eval_term(r->key, f, [&](const Value& elem) {
+                insert_set_member(obj, keys, 0, elem, r->loc);
+                return true;
+              });
+            } else if (r->value) {
               eval_term(r->value, f, [&](const Value& val) {
                 insert_nested(obj, keys, 0, val, r->loc);
                 return true;
@@ -799,7 +882,13 @@ Value Evaluator::eval_complete(const RuleNode* node) {
       result = v;
       first_rule = r;
     } else if (*result != v) {
-      throw_rego("eval_conflict_error", "complete rules must not produce multiple outputs", r->loc);
+      std::string name = "data";
+      for (const auto& seg : node->path) {
+        name += "." + seg;
+      }
+      throw_rego("eval_conflict_error",
+                 "complete rules must not produce multiple outputs: rule " + name + " produced conflicting values",
+                 r->loc);
     }
   };
   for (const Rule* r : node->rules) {
@@ -896,7 +985,22 @@ bool Evaluator::eval_call(const TermPtr& t, Frame& f, const Emit& k) {
       if (ov->is_value) {
         return deliver(ov->value);
       }
-      return call_function(ov->func, ov->node, args, t, deliver);
+      // The replacement runs without this mock, so it may call the function it replaces.
+      FnOverride saved = *ov;
+      m_ctx.fn_overrides.erase(func);
+      std::optional<Value> result;
+      try {
+        call_function(saved.func, saved.node, args, t, [&](const Value& r) {
+          result = r;
+          return false;
+        });
+      } catch (...) {
+        m_ctx.fn_overrides[func] = saved;
+        throw;
+      }
+      m_ctx.fn_overrides[func] = saved;
+      ov = &m_ctx.fn_overrides[func];
+      return result ? deliver(*result) : true;
     }
     return call_function(func, node, args, t, deliver);
   });
@@ -928,7 +1032,9 @@ bool Evaluator::call_function(const std::string& func, const RuleNode* node, con
                   if (!result) {
                     result = v;
                   } else if (*result != v) {
-                    throw_rego("eval_conflict_error", "functions must not produce multiple outputs for same inputs",
+                    throw_rego("eval_conflict_error",
+                               "functions must not produce multiple outputs for same inputs: function " + func +
+                                   " produced conflicting values for the same inputs",
                                r->loc);
                   }
                   return true;

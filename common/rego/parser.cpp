@@ -130,7 +130,7 @@ public:
           }
         }
         if (!two) {
-          if (std::strchr("{}[]().,;:=<>+-*/%|&", c) == nullptr) {
+          if (c == '\0' || std::strchr("{}[]().,;:=<>+-*/%|&", c) == nullptr) {
             error(t, std::string("illegal token '") + c + "'");
           }
           t.text = std::string(1, c);
@@ -256,18 +256,7 @@ private:
   int m_col = 1;
 };
 
-Value number_value(const std::string& text) {
-  bool integral = text.find_first_of(".eE") == std::string::npos;
-  if (integral) {
-    errno = 0;
-    char* end = nullptr;
-    long long v = std::strtoll(text.c_str(), &end, 10);
-    if (errno == 0) {
-      return Value::integer(v);
-    }
-  }
-  return Value::number(Number{false, 0, std::strtod(text.c_str(), nullptr)});
-}
+Value number_value(const std::string& text) { return Value::number(number_from_literal(text)); }
 
 TermPtr make_term(TermKind kind, Location loc) {
   auto t = std::make_shared<Term>();
@@ -493,10 +482,9 @@ private:
         fail(rule->loc, "function head must be a plain name");
       }
     } else if (is_set) {
-      rule->kind = RuleKind::partial_set;
-      if (!dyn.empty()) {
-        fail(rule->loc, "partial set rule head must not have brackets");
-      }
+      // `a.b[x] contains y`: a multi-value rule below an object (the sets are the leaves).
+      rule->kind = dyn.empty() ? RuleKind::partial_set : RuleKind::partial_object;
+      rule->dyn_keys = dyn;
     } else if (!dyn.empty()) {
       if (!has_value && !m_v1 && dyn.size() == 1) {
         rule->kind = RuleKind::partial_set;
@@ -598,7 +586,8 @@ private:
     Literal lit;
     lit.loc = here();
     size_t start = peek().begin;
-    if (is_ident("some") && peek(1).type == Tok::ident) {
+    if (is_ident("some") && !(peek(1).type == Tok::punct && std::strchr("=:.[(,)]};|&+-*/%<>!", peek(1).text[0]) != nullptr &&
+                               !(peek(1).text == "[" && peek(1).ws_before) && !(peek(1).text == "-"))) {
       next();
       TermPtr a = parse_rel();
       TermPtr b;
@@ -672,9 +661,26 @@ private:
     return v;
   }
 
-  // Full expression: assignment/unification over `in`-level terms.
+  // Full expression: assignment/unification over `in`-level terms, and `k, v in xs`.
   TermPtr parse_expr_term() {
     TermPtr lhs = parse_in();
+    if (is_punct(",") && !m_no_bar) {
+      size_t save = m_pos;
+      next();
+      TermPtr val = parse_rel();
+      if (is_ident("in") && !peek().nl_before) {
+        next();
+        TermPtr coll = parse_rel();
+        lhs = make_call("internal.member_3", lhs->loc, {lhs, val, coll});
+        while (is_ident("in") && !peek().nl_before) {
+          next();
+          TermPtr rhs = parse_rel();
+          lhs = make_call("internal.member_2", lhs->loc, {lhs, rhs});
+        }
+      } else {
+        m_pos = save;
+      }
+    }
     if (is_punct(":=") || is_punct("=")) {
       std::string op = next().text == ":=" ? "assign" : "eq";
       TermPtr rhs = parse_in();
@@ -687,9 +693,6 @@ private:
 
   TermPtr parse_in() {
     TermPtr lhs = parse_rel();
-    if (is_punct(",") && m_allow_kv_in && peek(1).type != Tok::eof) {
-      // `k, v in xs` only inside some/every, handled there.
-    }
     while (is_ident("in") && !peek().nl_before) {
       next();
       TermPtr rhs = parse_rel();
@@ -797,6 +800,17 @@ private:
   }
 
   TermPtr parse_term() {
+    // Deeply nested input must not exhaust the stack.
+    struct DepthGuard {
+      int& depth;
+      explicit DepthGuard(int& d) : depth(d) { ++depth; }
+      ~DepthGuard() { --depth; }
+      DepthGuard(const DepthGuard&) = delete;
+      DepthGuard& operator=(const DepthGuard&) = delete;
+    } guard(m_depth);
+    if (m_depth > 200) {
+      fail(here(), "expression nested too deeply");
+    }
     const Token& t = peek();
     Location loc = here();
     TermPtr out;
@@ -1009,7 +1023,7 @@ private:
   size_t m_pos = 0;
   bool m_v1;
   bool m_no_bar = false;
-  bool m_allow_kv_in = false;
+  int m_depth = 0;
 };
 
 } // namespace

@@ -1,15 +1,18 @@
 #include "common/rego/value.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cmath>
 
 namespace coco::rego {
 
 Number Number::from_double(double d) {
   if (std::isfinite(d) && std::floor(d) == d && d >= -9.2233720368547758e18 && d < 9.2233720368547758e18) {
-    return Number{true, static_cast<int64_t>(d), 0.0};
+    return Number{true, static_cast<int64_t>(d), 0.0, nullptr};
   }
-  return Number{false, 0, d};
+  return Number{false, 0, d, nullptr};
 }
 
 Value Value::null() {
@@ -60,9 +63,262 @@ Value Value::empty_object() {
   return k_value;
 }
 
+namespace {
+
+constexpr size_t k_max_exact_digits = 1200;
+
+struct Decimal {
+  int sign = 0;          // -1, 0, 1
+  std::string int_part;  // no leading zeros
+  std::string frac_part; // no trailing zeros
+};
+
+// Parses [-+]digits[.digits][e[-+]digits] exactly. nullopt if malformed or too large.
+std::optional<Decimal> parse_decimal(const std::string& text) {
+  size_t i = 0;
+  bool neg = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) {
+    neg = text[i] == '-';
+    ++i;
+  }
+  std::string digits;
+  size_t point = std::string::npos;
+  for (; i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'); ++i) {
+    if (text[i] == '.') {
+      if (point != std::string::npos) {
+        return std::nullopt;
+      }
+      point = digits.size();
+    } else {
+      digits += text[i];
+    }
+  }
+  if (digits.empty()) {
+    return std::nullopt;
+  }
+  if (point == std::string::npos) {
+    point = digits.size();
+  }
+  long long exp = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool eneg = false;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) {
+      eneg = text[i] == '-';
+      ++i;
+    }
+    if (i >= text.size()) {
+      return std::nullopt;
+    }
+    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+      exp = exp * 10 + (text[i] - '0');
+      if (exp > 100000) {
+        return std::nullopt;
+      }
+    }
+    exp = eneg ? -exp : exp;
+  }
+  if (i != text.size()) {
+    return std::nullopt;
+  }
+  long long pos = static_cast<long long>(point) + exp;
+  if (pos > static_cast<long long>(k_max_exact_digits) || pos < -static_cast<long long>(k_max_exact_digits)) {
+    return std::nullopt;
+  }
+  Decimal d;
+  if (pos <= 0) {
+    d.frac_part = std::string(static_cast<size_t>(-pos), '0') + digits;
+  } else if (static_cast<size_t>(pos) >= digits.size()) {
+    d.int_part = digits + std::string(static_cast<size_t>(pos) - digits.size(), '0');
+  } else {
+    d.int_part = digits.substr(0, static_cast<size_t>(pos));
+    d.frac_part = digits.substr(static_cast<size_t>(pos));
+  }
+  d.int_part.erase(0, std::min(d.int_part.find_first_not_of('0'), d.int_part.size()));
+  while (!d.frac_part.empty() && d.frac_part.back() == '0') {
+    d.frac_part.pop_back();
+  }
+  d.sign = d.int_part.empty() && d.frac_part.empty() ? 0 : (neg ? -1 : 1);
+  return d;
+}
+
+std::string decimal_text(const Decimal& d) {
+  if (d.sign == 0) {
+    return "0";
+  }
+  std::string s = d.sign < 0 ? "-" : "";
+  s += d.int_part.empty() ? "0" : d.int_part;
+  if (!d.frac_part.empty()) {
+    s += "." + d.frac_part;
+  }
+  return s;
+}
+
+std::optional<Decimal> decimal_of(const Number& n) {
+  if (n.is_int) {
+    return parse_decimal(std::to_string(n.i));
+  }
+  if (n.exact) {
+    return parse_decimal(*n.exact);
+  }
+  if (!std::isfinite(n.f)) {
+    return std::nullopt;
+  }
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), n.f);
+  return parse_decimal(std::string(buf, res.ptr));
+}
+
+int compare_magnitude(const Decimal& a, const Decimal& b) {
+  if (a.int_part.size() != b.int_part.size()) {
+    return a.int_part.size() < b.int_part.size() ? -1 : 1;
+  }
+  if (int c = a.int_part.compare(b.int_part); c != 0) {
+    return c < 0 ? -1 : 1;
+  }
+  int c = a.frac_part.compare(b.frac_part);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// Magnitudes as digit strings without leading zeros.
+std::string add_digits(const std::string& a, const std::string& b) {
+  std::string out;
+  int carry = 0;
+  for (size_t i = 0; i < std::max(a.size(), b.size()) || carry != 0; ++i) {
+    int x = i < a.size() ? a[a.size() - 1 - i] - '0' : 0;
+    int y = i < b.size() ? b[b.size() - 1 - i] - '0' : 0;
+    int sum = x + y + carry;
+    out += static_cast<char>('0' + sum % 10);
+    carry = sum / 10;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+// a >= b
+std::string sub_digits(const std::string& a, const std::string& b) {
+  std::string out;
+  int borrow = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    int x = a[a.size() - 1 - i] - '0' - borrow;
+    int y = i < b.size() ? b[b.size() - 1 - i] - '0' : 0;
+    borrow = x < y ? 1 : 0;
+    out += static_cast<char>('0' + x + borrow * 10 - y);
+  }
+  while (out.size() > 1 && out.back() == '0') {
+    out.pop_back();
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+std::string mul_digits(const std::string& a, const std::string& b) {
+  std::vector<int> acc(a.size() + b.size(), 0);
+  for (size_t i = 0; i < a.size(); ++i) {
+    for (size_t j = 0; j < b.size(); ++j) {
+      acc[i + j + 1] += (a[i] - '0') * (b[j] - '0');
+    }
+  }
+  for (size_t k = acc.size() - 1; k > 0; --k) {
+    acc[k - 1] += acc[k] / 10;
+    acc[k] %= 10;
+  }
+  std::string out;
+  for (int d : acc) {
+    if (!(out.empty() && d == 0)) {
+      out += static_cast<char>('0' + d);
+    }
+  }
+  return out.empty() ? "0" : out;
+}
+
+} // namespace
+
+Number integer_from_text(const std::string& text) {
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (errno == 0 && end != nullptr && *end == '\0') {
+    return Number::from_int(v);
+  }
+  Number n;
+  n.is_int = false;
+  n.f = std::strtod(text.c_str(), nullptr);
+  n.exact = std::make_shared<const std::string>(text);
+  return n;
+}
+
+Number number_from_literal(const std::string& text) {
+  auto d = parse_decimal(text);
+  double approx = std::strtod(text.c_str(), nullptr);
+  if (!d) {
+    return Number::from_double(approx);
+  }
+  if (d->frac_part.empty()) {
+    return integer_from_text(decimal_text(*d));
+  }
+  Number n;
+  n.is_int = false;
+  n.f = approx;
+  n.exact = std::make_shared<const std::string>(decimal_text(*d));
+  return n;
+}
+
+std::optional<Number> integer_arith(const Number& a, const Number& b, char op) {
+  if (!a.is_integral() || !b.is_integral()) {
+    return std::nullopt;
+  }
+  auto x = decimal_of(a);
+  auto y = decimal_of(b);
+  if (!x || !y) {
+    return std::nullopt;
+  }
+  std::string xm = x->int_part.empty() ? "0" : x->int_part;
+  std::string ym = y->int_part.empty() ? "0" : y->int_part;
+  int xs = x->sign;
+  int ys = op == '-' ? -y->sign : y->sign;
+  std::string mag;
+  int sign = 0;
+  if (op == '*') {
+    mag = mul_digits(xm, ym);
+    sign = xs * y->sign;
+  } else if (xs == 0 || ys == 0) {
+    mag = xs == 0 ? ym : xm;
+    sign = xs == 0 ? ys : xs;
+  } else if (xs == ys) {
+    mag = add_digits(xm, ym);
+    sign = xs;
+  } else {
+    Decimal dx{1, xm, ""};
+    Decimal dy{1, ym, ""};
+    int c = compare_magnitude(dx, dy);
+    if (c == 0) {
+      return Number::from_int(0);
+    }
+    mag = c > 0 ? sub_digits(xm, ym) : sub_digits(ym, xm);
+    sign = c > 0 ? xs : ys;
+  }
+  if (mag == "0" || sign == 0) {
+    return Number::from_int(0);
+  }
+  if (mag.size() > k_max_exact_digits) {
+    return std::nullopt;
+  }
+  return integer_from_text((sign < 0 ? "-" : "") + mag);
+}
+
 int compare_numbers(const Number& a, const Number& b) {
   if (a.is_int && b.is_int) {
     return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+  }
+  if (a.exact || b.exact) {
+    auto x = decimal_of(a);
+    auto y = decimal_of(b);
+    if (x && y) {
+      if (x->sign != y->sign) {
+        return x->sign < y->sign ? -1 : 1;
+      }
+      int c = compare_magnitude(*x, *y);
+      return x->sign < 0 ? -c : c;
+    }
   }
   double x = a.as_double();
   double y = b.as_double();
@@ -174,6 +430,9 @@ std::string number_to_string(const Number& n) {
   if (n.is_int) {
     return std::to_string(n.i);
   }
+  if (n.is_big_int()) {
+    return *n.exact;
+  }
   if (!std::isfinite(n.f)) {
     return n.f > 0 ? "+Inf" : (n.f < 0 ? "-Inf" : "NaN");
   }
@@ -196,6 +455,13 @@ nlohmann::json Value::to_json() const {
     if (n.is_int) {
       return n.i;
     }
+    if (n.is_big_int() && n.exact->front() != '-') {
+      errno = 0;
+      unsigned long long u = std::strtoull(n.exact->c_str(), nullptr, 10);
+      if (errno == 0) {
+        return static_cast<uint64_t>(u);
+      }
+    }
     return n.f;
   }
   case Kind::string:
@@ -217,7 +483,7 @@ nlohmann::json Value::to_json() const {
   case Kind::object: {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : as_object()) {
-      j[k.is_string() ? k.as_string() : k.to_json().dump()] = v.to_json();
+      j[k.is_string() ? k.as_string() : k.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)] = v.to_json();
     }
     return j;
   }
@@ -304,7 +570,7 @@ std::string Value::to_string() const {
   case Kind::number:
     return number_to_string(as_number());
   default:
-    return to_json().dump();
+    return to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 }
 

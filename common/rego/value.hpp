@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -22,14 +23,20 @@
 namespace coco::rego {
 
 struct Number {
-  bool is_int = true;
+  bool is_int = true; // an int64 in i
   int64_t i = 0;
-  double f = 0.0;
+  double f = 0.0;     // otherwise: the nearest double
+  // Exact decimal text ("[-]digits[.digits]", no exponent) for integers beyond int64 and for decimal
+  // literals, so that they compare and add exactly as OPA's arbitrary-precision numbers do.
+  std::shared_ptr<const std::string> exact;
 
   [[nodiscard]] double as_double() const { return is_int ? static_cast<double>(i) : f; }
+  // An integer outside int64 (exact digits).
+  [[nodiscard]] bool is_big_int() const { return !is_int && exact && exact->find('.') == std::string::npos; }
+  [[nodiscard]] bool is_integral() const { return is_int || is_big_int(); }
   // Normalise: a double with an exact int64 value becomes an integer.
   static Number from_double(double d);
-  static Number from_int(int64_t v) { return Number{true, v, 0.0}; }
+  static Number from_int(int64_t v) { return Number{true, v, 0.0, nullptr}; }
 };
 
 class Value;
@@ -100,6 +107,12 @@ private:
 
 int compare(const Value& a, const Value& b);
 int compare_numbers(const Number& a, const Number& b);
+// A number from Rego literal text (`1e30`, `3.50`, `28857836529306024611913`), kept exact.
+Number number_from_literal(const std::string& text);
+// Exact integer arithmetic for integral operands ('+', '-', '*'); nullopt if either is not integral.
+std::optional<Number> integer_arith(const Number& a, const Number& b, char op);
+// Integer from decimal digits with optional sign: int64 when it fits, else exact big integer.
+Number integer_from_text(const std::string& text);
 // OPA's number text: integers exactly, other numbers in the shortest form that round-trips.
 std::string number_to_string(const Number& n);
 
