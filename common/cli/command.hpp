@@ -102,11 +102,11 @@ public:
 
   // Add options and positionals here (CLI11 API).
   [[nodiscard]] CLI::App& app() { return m_app; }
-  // A value-initialised options struct that lives as long as the command tree (CLI11 writes into it after
+  // An options struct (constructed from args) that lives as long as the command tree (CLI11 writes into it after
   // the register function has returned): bind options to its fields and capture the pointer in the handler.
-  template <typename T>
-  std::shared_ptr<T> options() {
-    auto p = std::make_shared<T>();
+  template <typename T, typename... Args>
+  std::shared_ptr<T> options(Args&&... args) {
+    auto p = std::make_shared<T>(std::forward<Args>(args)...);
     keep(p);
     return p;
   }
