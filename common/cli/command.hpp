@@ -8,7 +8,7 @@
 //            {"secrets", "manage secrets", nullptr},            // a group: only holds subcommands
 //            {"secrets put", "store a secret", register_secrets_put},
 //        };
-//   2. tools/coco-foo/main.cpp is exactly:
+//   2. tools/coco-foo/main.cpp is exactly (#include "common/cli/run.hpp" and your commands.hpp):
 //        int main(int argc, char** argv) {
 //          const coco::cli::Tool tool{"coco-foo", "one-line summary", coco_foo::commands(), "long description"};
 //          coco::cli::report_and_exit(coco::cli::run(tool, argc, argv));
@@ -19,8 +19,9 @@
 //
 // HOW TO ADD A COMMAND (checklist)
 //   1. One file per command, tools/coco-foo/<command>.cpp, defining `void register_<command>(Command& cmd)`:
-//      declare an options struct, add CLI11 options bound to its fields on `cmd.app()`, call `cmd.run(...)`
-//      with a handler returning coco::Status. Write output to ctx.streams.out (or ctx.output for -o json),
+//      declare an options struct, get one with `cmd.options<T>()` (it must outlive the register function:
+//      CLI11 writes into it while parsing), add CLI11 options bound to its fields on `cmd.app()`, and call
+//      `cmd.run(...)` with a handler returning coco::Status. Write output to ctx.streams.out (or ctx.output for -o json),
 //      never std::cout; messages through coco::log; long work reports to ctx.progress.
 //   2. Add a row to the tool's table in commands.cpp (path words separated by one space, summary lowercase
 //      without a final period) and the file to the tool's coco_add_tool() list.
@@ -29,7 +30,13 @@
 //      Do not use CLI11's ->required() on such options (env/config could satisfy them): pass required=true.
 //   4. Optionally cmd.description("long text for the man page") and cmd.example("coco-foo bar x", "what it
 //      does"); hand-written extras go in man/coco-foo-bar.examples and man/coco-foo-bar.see-also.
-//   5. A unit test running the handler in-process: coco::cli::run(tool, Invocation{...}) with string streams.
+//   5. A unit test running the handler in-process: coco::cli::run(tool, Invocation{...}) with string streams
+//      (see tests/unit/cli/test_tool.hpp).
+//   A built-in of the `coco` dispatcher (coco copy, coco inspect) is the same: a row in tools/coco/commands.cpp,
+//   a declaration in tools/coco/commands.hpp, the file in tools/coco/CMakeLists.txt.
+//   Shared option groups (common/cli/options.hpp): OutputOptions, RegistryOptions("src"/"dest"/""),
+//   PlatformOptions: `auto reg = cmd.options<RegistryOptions>("src"); reg->add_to(cmd);` then, in the
+//   handler, `COCO_TRY(RegistryAccess access, reg->resolve());`.
 //
 // Example command:
 //   namespace {
@@ -102,11 +109,11 @@ public:
 
   // Add options and positionals here (CLI11 API).
   [[nodiscard]] CLI::App& app() { return m_app; }
-  // A value-initialised options struct that lives as long as the command tree (CLI11 writes into it after
+  // An options struct (constructed from args) that lives as long as the command tree (CLI11 writes into it after
   // the register function has returned): bind options to its fields and capture the pointer in the handler.
-  template <typename T>
-  std::shared_ptr<T> options() {
-    auto p = std::make_shared<T>();
+  template <typename T, typename... Args>
+  std::shared_ptr<T> options(Args&&... args) {
+    auto p = std::make_shared<T>(std::forward<Args>(args)...);
     keep(p);
     return p;
   }

@@ -11,8 +11,7 @@
 namespace coco::cli {
 namespace {
 
-constexpr int k_directive_error = 1;
-constexpr int k_directive_no_space = 2;
+// (1 error and 2 no-space are understood by the scripts; nothing here needs them yet.)
 constexpr int k_directive_no_file = 4;
 constexpr int k_directive_dirs = 16;
 
@@ -177,8 +176,6 @@ Status complete(const ToolTree& tree, std::span<const std::string> words, std::o
       answer.directive = 0;
     }
   }
-  (void)k_directive_error;
-  (void)k_directive_no_space;
   for (const Candidate& c : answer.candidates) {
     out << c.value;
     if (!c.description.empty()) {

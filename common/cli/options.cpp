@@ -1,9 +1,49 @@
 #include "common/cli/options.hpp"
 
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/base/encoding.hpp"
 #include "common/base/log.hpp"
 #include "common/cli/command.hpp"
 
 namespace coco::cli {
+
+namespace {
+
+// Asks for a password on the controlling terminal with echo off, as skopeo does for --creds USER.
+Result<Secret> prompt_password(const std::string& prompt) {
+  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return make_error(Kind::usage, "no terminal to ask for the password on",
+                      "give --creds USER:PASSWORD, or use --authfile");
+  }
+  (void)!::write(fd, prompt.data(), prompt.size());
+  termios saved{};
+  const bool have_termios = ::tcgetattr(fd, &saved) == 0;
+  if (have_termios) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  Bytes password;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n') {
+    password.push_back(static_cast<std::uint8_t>(c));
+  }
+  c = 0;
+  if (have_termios) {
+    ::tcsetattr(fd, TCSAFLUSH, &saved);
+  }
+  (void)!::write(fd, "\n", 1);
+  ::close(fd);
+  Secret secret(password);
+  secure_zero(password.data(), password.size());
+  return secret;
+}
+
+} // namespace
 
 void OutputOptions::add_to(Command& cmd) {
   cmd.setting(cmd.choices(cmd.app().add_option("-o,--output", m_format, "output format")->type_name("FORMAT"),
@@ -59,7 +99,11 @@ Result<RegistryAccess> RegistryOptions::resolve() const {
     if (colon != std::string::npos) {
       creds.password = Secret::from_string(std::string_view(m_creds).substr(colon + 1));
       log::warn("a password given with " + flag("creds") +
-                " is visible to other users of this machine (ps); prefer " + flag("authfile"));
+                " is visible to other users of this machine (ps); prefer " + flag("authfile") +
+                " or " + flag("creds") + " USER to be asked for it");
+    } else {
+      COCO_TRY(Secret password, prompt_password("Password for " + creds.username + ": "));
+      creds.password = std::move(password);
     }
     access.credentials = std::move(creds);
   }

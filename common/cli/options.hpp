@@ -52,7 +52,8 @@ class RegistryOptions {
 public:
   explicit RegistryOptions(std::string prefix = {}) : m_prefix(std::move(prefix)) {}
   void add_to(Command& cmd);
-  // Warns (coco::log) when a password came on the command line: other users can read it with ps.
+  // --creds USER:PASSWORD warns (coco::log) that other users can read it with ps; --creds USER asks for the
+  // password on the terminal (a usage error without one).
   [[nodiscard]] Result<RegistryAccess> resolve() const;
 
 private:
