@@ -10,6 +10,7 @@ namespace {
 const coco::cli::CommandSpec k_commands[] = {
     {"doctor", "report which TEE interfaces this machine has and what to fix", register_doctor},
     {"evidence", "produce TEE evidence (real, simulated or sample)", register_evidence},
+    {"report", "show evidence field by field with explanations", register_report},
     {"sim", "simulated SEV-SNP and TDX roots of trust", nullptr},
     {"sim init", "generate simulated SEV-SNP and TDX vendor roots and keys", register_sim_init},
     {"verify", "verify a piece of evidence offline as the KBS would", register_verify},

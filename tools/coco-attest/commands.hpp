@@ -21,6 +21,7 @@ std::span<const coco::cli::CommandSpec> commands();
 
 void register_doctor(coco::cli::Command& cmd);
 void register_evidence(coco::cli::Command& cmd);
+void register_report(coco::cli::Command& cmd);
 void register_sim_init(coco::cli::Command& cmd);
 void register_verify(coco::cli::Command& cmd);
 

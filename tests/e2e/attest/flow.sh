@@ -69,6 +69,12 @@ run_coco 1 "$A" verify missing.json --tee snp
 echo 'not json' >bad.json
 run_coco 1 "$A" verify bad.json --tee snp
 
+# Report: the measurement given, explained; -o json decodes.
+run_coco 0 "$A" report sim-snp.json --tee snp &&
+    { grep -q "measurement: $M" <<<"$out" && grep -q "debug" <<<"$out" || fail "report does not show the fields: $out"; }
+run_coco 0 "$A" report --tee sim-tdx --sim-dir sim -o json &&
+    { jq -e .td_attributes <<<"$out" >/dev/null || fail "report -o json has no td_attributes"; }
+
 # Doctor: no TEE here is not an error.
 run_coco 0 "$A" doctor
 grep -qi "advice" <<<"$out" || fail "doctor gives no advice"
