@@ -151,6 +151,14 @@ std::string trim(std::string s) {
   return s;
 }
 
+std::optional<unsigned long> parse_counter(const std::string& text) {
+  const std::string t = trim(text);
+  if (t.empty() || t.size() > 18 || !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoul(t);
+}
+
 class ConfigfsTsmSource final : public EvidenceSource {
 public:
   ConfigfsTsmSource(Tee expected, SourcePaths paths) : m_expected(expected), m_paths(std::move(paths)) {}
@@ -187,8 +195,9 @@ public:
     }
     COCO_TRY(auto gen_after, read_attribute(dir / "generation"));
     // generation counts writes: exactly ours means nobody else changed inblob between our write and read.
-    if (std::stoul(trim(gen_after).empty() ? "0" : trim(gen_after)) !=
-        std::stoul(trim(gen_before).empty() ? "0" : trim(gen_before)) + 1) {
+    const auto before = parse_counter(gen_before);
+    const auto after = parse_counter(gen_after);
+    if (!before || !after || *after != *before + 1) {
       return make_error(Kind::conflict, "configfs-tsm: the report entry was modified concurrently");
     }
     if (m_expected == Tee::snp) {

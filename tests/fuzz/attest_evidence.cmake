@@ -1,0 +1,1 @@
+coco_add_fuzzer(attest_evidence)
