@@ -73,10 +73,11 @@ coco-kbs secrets delete default/key/two "${conn[@]}" >/dev/null || fail "secrets
 # --- explain: a request the server recorded ---
 rid="$(curl -s --cacert "$cert" -o /dev/null -D - "$url/kbs/v0/resource/default/key/one" | tr -d '\r' \
   | sed -n 's/^[Xx]-[Rr]equest-[Ii]d: //p')"
-if [[ -n "$rid" ]]; then
-  out="$(coco-kbs -o json explain "$rid" "${conn[@]}")" || fail "explain $rid"
-  [[ "$(jq -r .request_id <<<"$out")" == "$rid" ]] || fail "explain: $out"
-fi
+[[ -n "$rid" ]] || fail "no X-Request-Id on a resource reply"
+out="$(coco-kbs -o json explain "$rid" "${conn[@]}")" || fail "explain $rid"
+[[ "$(jq -r .request_id <<<"$out")" == "$rid" ]] || fail "explain: $out"
+jq -e '.entries | length > 0' <<<"$out" >/dev/null || fail "explain: no entries: $out"
+coco-kbs explain "$rid" "${conn[@]}" | grep -q "^request $rid" || fail "explain text"
 if coco-kbs explain no-such-request "${conn[@]}" 2>/dev/null; then fail "explain of an unknown id succeeded"; fi
 
 # --- clean stop ---
