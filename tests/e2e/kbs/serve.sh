@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Starts `coco-kbs serve` with a fresh state directory on a free loopback port, then: policy eval on the shared
+# policy vectors, secrets put/delete through the admin API with the generated admin key, explain of a request.
+set -euo pipefail
+vectors="${COCO_SHARED_DIR:-/work/shared}/vectors/kbs/policies"
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [[ -f "$work/serve.log" ]] && cat "$work/serve.log" >&2; exit 1; }
+
+# --- policy eval (no server needed) ---
+echo '{"submods":{"cpu0":{"ear.status":"affirming"}}}' > "$work/affirming.json"
+echo '{"submods":{"cpu0":{"ear.status":"contraindicated"}}}' > "$work/contra.json"
+[[ "$(coco-kbs policy eval --policy "$vectors/affirming.rego" --input "$work/affirming.json")" == "true" ]] \
+  || fail "affirming input not allowed"
+[[ "$(coco-kbs policy eval --policy "$vectors/affirming.rego" --input "$work/contra.json")" == "false" ]] \
+  || fail "contraindicated input allowed"
+echo '{"plugin":"resource","resource-path":["default","key","one"],"query":{}}' > "$work/data.json"
+out="$(coco-kbs -o json policy eval --policy "$vectors/allow_all.rego" --data "$work/data.json" --input "$work/contra.json")"
+[[ "$(jq -c . <<<"$out")" == '{"defined":true,"value":true}' ]] || fail "allow_all json: $out"
+out="$(coco-kbs -o json policy eval --policy "$vectors/allow_all.rego" --input "$work/contra.json")"
+[[ "$(jq -c . <<<"$out")" == '{"defined":true,"value":false}' ]] || fail "allow_all without data: $out"
+out="$(coco-kbs -o json policy eval --policy "$vectors/deny_all.rego" --input "$work/affirming.json")"
+[[ "$(jq -r .value <<<"$out")" == "false" ]] || fail "deny_all json: $out"
+[[ "$(coco-kbs policy eval --policy "$vectors/allow_all.rego" --query data.policy.nothing_here)" == "undefined" ]] \
+  || fail "undefined reference"
+echo 'package policy
+allow if {' > "$work/broken.rego"
+if out="$(coco-kbs -o json policy eval --policy "$work/broken.rego" 2>/dev/null)"; then fail "broken policy exit 0"; fi
+jq -e '.error' <<<"$out" >/dev/null || fail "broken policy: no error object: $out"
+
+# --- serve ---
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+coco-kbs serve --state-dir "$work/state" --listen "127.0.0.1:$port" 2>"$work/serve.log" &
+server_pid=$!
+url="https://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+  if curl -sk "$url/healthz" >/dev/null 2>&1; then break; fi
+  kill -0 "$server_pid" 2>/dev/null || fail "server exited"
+  sleep 0.1
+done
+curl -sk "$url/healthz" | grep -q ok || fail "no /healthz"
+grep -q "listening on $url" "$work/serve.log" || fail "no listening address printed"
+grep -q "fingerprint" "$work/serve.log" || fail "no fingerprint printed"
+key="$(sed -n 's/^admin key //p' "$work/serve.log")"
+[[ -f "$key" ]] || fail "no admin key printed"
+[[ "$(stat -c %a "$key")" == "600" ]] || fail "admin key mode $(stat -c %a "$key")"
+cert="$(sed -n 's/^TLS certificate \(.*\) SHA-256 fingerprint .*/\1/p' "$work/serve.log")"
+[[ -f "$cert" ]] || fail "no certificate path printed"
+
+# --- secrets ---
+printf 'sekrit-value' > "$work/value"
+conn=(--url "$url" --admin-key "$key" --cacert "$cert")
+coco-kbs secrets put default/key/one --from-file "$work/value" "${conn[@]}" >/dev/null || fail "secrets put"
+printf 'from-stdin' | coco-kbs secrets put default/key/two --from-stdin --url "$url" --admin-key "$key" \
+  --insecure-skip-tls-verify >/dev/null || fail "secrets put --from-stdin"
+# Without the admin key the KBS refuses.
+if coco-kbs secrets put default/key/three --from-file "$work/value" --url "$url" --cacert "$cert" 2>/dev/null; then
+  fail "put without admin token accepted"
+fi
+# A wrong key is refused too.
+openssl genpkey -algorithm ed25519 -out "$work/other.key" 2>/dev/null
+if coco-kbs secrets put default/key/three --from-file "$work/value" --url "$url" --cacert "$cert" \
+  --admin-key "$work/other.key" 2>/dev/null; then
+  fail "put with an untrusted key accepted"
+fi
+coco-kbs secrets delete default/key/two "${conn[@]}" >/dev/null || fail "secrets delete"
+
+# --- explain: a request the server recorded ---
+rid="$(curl -s --cacert "$cert" -o /dev/null -D - "$url/kbs/v0/resource/default/key/one" | tr -d '\r' \
+  | sed -n 's/^[Xx]-[Rr]equest-[Ii]d: //p')"
+[[ -n "$rid" ]] || fail "no X-Request-Id on a resource reply"
+out="$(coco-kbs -o json explain "$rid" "${conn[@]}")" || fail "explain $rid"
+[[ "$(jq -r .request_id <<<"$out")" == "$rid" ]] || fail "explain: $out"
+jq -e '.entries | length > 0' <<<"$out" >/dev/null || fail "explain: no entries: $out"
+coco-kbs explain "$rid" "${conn[@]}" | grep -q "^request $rid" || fail "explain text"
+if coco-kbs explain no-such-request "${conn[@]}" 2>/dev/null; then fail "explain of an unknown id succeeded"; fi
+
+# --- clean stop ---
+kill -TERM "$server_pid"
+rc=0
+wait "$server_pid" || rc=$?
+server_pid=""
+[[ "$rc" == 0 ]] || fail "serve exited $rc after SIGTERM"
+echo "ok"
