@@ -296,7 +296,9 @@ public:
       path.push_back(part.get<std::string>());
     }
     std::map<std::string, std::string> query;
-    for (const auto& [k, v] : data.value("query", nlohmann::json::object()).items()) {
+    // Keep the object alive: items() only refers to it, and a temporary would die before the loop body.
+    const nlohmann::json query_object = data.value("query", nlohmann::json::object());
+    for (const auto& [k, v] : query_object.items()) {
       query[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
     const auto outcome = rego::evaluate_resource_policy(*compiled, claims, data.value("plugin", ""), path, query, true);
