@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +35,6 @@ struct Row {
 class Database {
 public:
   virtual ~Database() = default;
-  Database() = default;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -43,9 +43,9 @@ public:
   virtual Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params) = 0;
   // Run `body` inside one write transaction, committed when it returns ok, rolled back otherwise. Calls from
   // other threads wait; the body must use the Database it is given, not start another transaction.
-  virtual Status transaction(const std::function<Status(Database&)>& body) = 0;
+  Status transaction(const std::function<Status(Database&)>& body);
   // The dialect's spelling of the schema placeholders.
-  [[nodiscard]] virtual std::string schema_sql(std::string_view portable) const = 0;
+  [[nodiscard]] std::string schema_sql(std::string_view portable) const;
   // Serialise schema migrations between processes sharing one database (a lock held until the transaction
   // that calls it ends). SQLite's write transaction already excludes other writers.
   virtual Status lock_for_migration() = 0;
@@ -58,6 +58,24 @@ public:
     }
     return ok();
   }
+
+protected:
+  // What differs between the engines' SQL: the statement that opens a write transaction and the type names.
+  struct Dialect {
+    std::string_view begin;
+    std::string_view serial;
+    std::string_view blob;
+    std::string_view bigint;
+  };
+  explicit Database(Dialect dialect) : m_dialect(dialect) {}
+  // One connection per process: every statement holds this (recursive: a transaction body runs statements).
+  std::recursive_mutex& mutex() { return m_mutex; }
+  [[nodiscard]] bool in_transaction() const { return m_depth > 0; }
+
+private:
+  Dialect m_dialect;
+  std::recursive_mutex m_mutex;
+  int m_depth = 0;
 };
 
 // SQLite file at `path` (created 0600), WAL journal, synchronous=FULL: a committed write is on disk.

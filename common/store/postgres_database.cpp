@@ -3,8 +3,6 @@
 // server's hex form (`\x...`), decoded here so both engines hand the store the same rows.
 #include <libpq-fe.h>
 
-#include <mutex>
-
 #include "common/base/log.hpp"
 #include "common/store/database.hpp"
 
@@ -27,14 +25,15 @@ std::string to_dollar_placeholders(std::string_view sql) {
 
 class PostgresDatabase final : public Database {
 public:
-  explicit PostgresDatabase(PGconn* conn) : m_conn(conn) {}
+  explicit PostgresDatabase(PGconn* conn)
+      : Database({"BEGIN", "BIGSERIAL PRIMARY KEY", "BYTEA", "BIGINT"}), m_conn(conn) {}
   ~PostgresDatabase() override { PQfinish(m_conn); }
   PostgresDatabase(const PostgresDatabase&) = delete;
   PostgresDatabase& operator=(const PostgresDatabase&) = delete;
 
   Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params) override {
-    std::lock_guard lock(m_mutex);
-    if (PQstatus(m_conn) != CONNECTION_OK && m_depth == 0) {
+    std::lock_guard lock(mutex());
+    if (PQstatus(m_conn) != CONNECTION_OK && !in_transaction()) {
       PQreset(m_conn);
     }
     const std::string text = to_dollar_placeholders(sql);
@@ -101,44 +100,13 @@ public:
     return rows;
   }
 
-  Status transaction(const std::function<Status(Database&)>& body) override {
-    std::lock_guard lock(m_mutex);
-    COCO_TRY_STATUS(exec("BEGIN"));
-    ++m_depth;
-    Status result = body(*this);
-    --m_depth;
-    if (!result) {
-      (void)exec("ROLLBACK");
-      return result;
-    }
-    if (auto committed = exec("COMMIT"); !committed) {
-      (void)exec("ROLLBACK");
-      return committed;
-    }
-    return ok();
-  }
-
-  [[nodiscard]] std::string schema_sql(std::string_view portable) const override {
-    std::string out(portable);
-    replace_all(out, "{serial}", "BIGSERIAL PRIMARY KEY");
-    replace_all(out, "{blob}", "BYTEA");
-    replace_all(out, "{bigint}", "BIGINT");
-    return out;
-  }
   // Replicas starting together must not both create the schema: a transaction-scoped advisory lock.
   Status lock_for_migration() override { return exec("SELECT pg_advisory_xact_lock(7236105)"); }
   [[nodiscard]] std::string engine() const override { return "postgres"; }
 
 private:
   static constexpr Oid k_bytea_oid = 17;
-  static void replace_all(std::string& s, std::string_view from, std::string_view to) {
-    for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
-      s.replace(pos, from.size(), to);
-    }
-  }
   PGconn* m_conn;
-  std::recursive_mutex m_mutex;
-  int m_depth = 0;
 };
 
 // libpq prints notices (e.g. "relation already exists, skipping") to stderr by default; route them to the log.

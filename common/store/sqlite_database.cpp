@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <mutex>
-
 #include <sqlite3.h>
 
 #include "common/store/database.hpp"
@@ -16,13 +14,14 @@ namespace {
 
 class SqliteDatabase final : public Database {
 public:
-  explicit SqliteDatabase(sqlite3* db) : m_db(db) {}
+  explicit SqliteDatabase(sqlite3* db)
+      : Database({"BEGIN IMMEDIATE", "INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB", "INTEGER"}), m_db(db) {}
   ~SqliteDatabase() override { sqlite3_close_v2(m_db); }
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
   Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params) override {
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(mutex());
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
       return failure("prepare");
@@ -73,43 +72,14 @@ public:
     return rows;
   }
 
-  Status transaction(const std::function<Status(Database&)>& body) override {
-    std::lock_guard lock(m_mutex);
-    COCO_TRY_STATUS(exec("BEGIN IMMEDIATE"));
-    Status result = body(*this);
-    if (!result) {
-      (void)exec("ROLLBACK");
-      return result;
-    }
-    if (auto committed = exec("COMMIT"); !committed) {
-      (void)exec("ROLLBACK");
-      return committed;
-    }
-    return ok();
-  }
-
-  [[nodiscard]] std::string schema_sql(std::string_view portable) const override {
-    std::string out(portable);
-    replace_all(out, "{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT");
-    replace_all(out, "{blob}", "BLOB");
-    replace_all(out, "{bigint}", "INTEGER");
-    return out;
-  }
   Status lock_for_migration() override { return ok(); }
   [[nodiscard]] std::string engine() const override { return "sqlite"; }
-
-  static void replace_all(std::string& s, std::string_view from, std::string_view to) {
-    for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
-      s.replace(pos, from.size(), to);
-    }
-  }
 
 private:
   Error failure(std::string_view step) const {
     return make_error(Kind::io, "sqlite " + std::string(step) + ": " + sqlite3_errmsg(m_db));
   }
   sqlite3* m_db;
-  std::recursive_mutex m_mutex;
 };
 
 } // namespace
@@ -136,14 +106,6 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
     }
   }
   return std::unique_ptr<Database>(std::move(database));
-}
-
-std::int64_t Row::integer(std::size_t i) const {
-  const auto& c = columns.at(i);
-  if (!c || c->empty()) {
-    return 0;
-  }
-  return std::stoll(*c);
 }
 
 } // namespace coco::store

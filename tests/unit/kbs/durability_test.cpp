@@ -1,9 +1,7 @@
 // Durability: a server process killed with SIGKILL while concurrent writes are in flight loses none of the writes
 // it acknowledged (SQLite with WAL + synchronous=FULL; PostgreSQL's committed transactions).
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,29 +20,19 @@
 using namespace coco;
 using namespace coco::kbs;
 
-namespace {
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-} // namespace
 
 TEST_CASE("every write acknowledged before kill -9 is there after restart", "[kbs][durability]") {
   const std::string engine = GENERATE("sqlite", "postgres");
   test::TempDir dir;
   const std::string database = engine == "sqlite" ? (dir / "kbs.db").string() : test::PostgresServer::instance().fresh_database();
-  const int port = free_port();
+  // The child binds port 0 and reports the port it got through a pipe: no window in which another test can take
+  // a port picked in advance.
+  int port_pipe[2];
+  REQUIRE(::pipe(port_pipe) == 0);
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
+    ::close(port_pipe[0]);
     ServerOptions options;
     options.config.admin.mode = AdminMode::insecure_allow_all;
     options.config.http_server.worker_count = 16;
@@ -52,14 +40,28 @@ TEST_CASE("every write acknowledged before kill -9 is there after restart", "[kb
     options.database = database;
     options.kek_path = dir / "kek";
     options.insecure_http = true;
-    options.sockets = std::vector<std::string>{"127.0.0.1:" + std::to_string(port)};
+    options.sockets = std::vector<std::string>{"127.0.0.1:0"};
     auto server = Server::create(std::move(options));
-    if (!server || !(*server)->start()) {
+    if (!server || !(*server)->start() || (*server)->addresses().empty()) {
       ::_exit(3);
     }
+    const int bound = (*server)->addresses().front().port;
+    if (::write(port_pipe[1], &bound, sizeof bound) != static_cast<ssize_t>(sizeof bound)) {
+      ::_exit(3);
+    }
+    ::close(port_pipe[1]);
     (*server)->wait();
     ::_exit(0);
   }
+  ::close(port_pipe[1]);
+  int port = 0;
+  const bool got_port = ::read(port_pipe[0], &port, sizeof port) == static_cast<ssize_t>(sizeof port);
+  ::close(port_pipe[0]);
+  if (!got_port) {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+  }
+  REQUIRE(got_port);
   bool up = false;
   for (int i = 0; i < 200 && !up; ++i) {
     httplib::Client probe("127.0.0.1", port);
