@@ -1,5 +1,6 @@
 target_sources(coco_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/annotations.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/image.cpp
   ${CMAKE_CURRENT_LIST_DIR}/inspect.cpp
   ${CMAKE_CURRENT_LIST_DIR}/jwe_wrapper.cpp
   ${CMAKE_CURRENT_LIST_DIR}/kbs_wrapper.cpp
