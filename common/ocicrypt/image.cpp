@@ -1,20 +1,17 @@
 #include "common/ocicrypt/image.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <set>
 
 #include "common/base/atomic_file.hpp"
 #include "common/base/log.hpp"
 #include "common/crypto/random.hpp"
+#include "common/oci/compression.hpp"
 #include "common/oci/inspect.hpp"
 #include "common/ocicrypt/annotations.hpp"
 #include "common/ocicrypt/kbs_wrapper.hpp"
 #include "common/ocicrypt/layer_cipher.hpp"
+#include "common/ocicrypt/layer_stream.hpp"
 
 namespace coco::ocicrypt {
 namespace {
@@ -22,108 +19,37 @@ namespace {
 using Annotations = std::map<std::string, std::string>;
 using MaybeLayer = std::optional<oci::TransformedLayer>;
 
-// A layer spooled to an unlinked temporary file in TMPDIR: the copy engine's transform must hand over the
-// annotations before its stream is read, but the HMAC is known only after the whole layer was read.
-class Spool {
-public:
-  static Result<Spool> create() {
-    std::error_code ec;
-    std::filesystem::path dir = std::filesystem::temp_directory_path(ec);
-    if (ec) {
-      dir = "/tmp";
-    }
-    std::string templ = (dir / "coco-encrypt-layer-XXXXXX").string();
-    const int fd = ::mkstemp(templ.data());
-    if (fd < 0) {
-      return make_error(Kind::io, "cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno),
-                        "set TMPDIR to a writable directory");
-    }
-    ::unlink(templ.c_str());
-    return Spool(fd);
-  }
-  Spool(Spool&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
-  Spool& operator=(Spool&&) = delete;
-  Spool(const Spool&) = delete;
-  Spool& operator=(const Spool&) = delete;
-  ~Spool() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  [[nodiscard]] WriteFn writer() const {
-    const int fd = m_fd;
-    return [fd](std::span<const std::uint8_t> data) -> Status {
-      std::size_t done = 0;
-      while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0) {
-          if (errno == EINTR) {
-            continue;
-          }
-          return make_error(Kind::io, std::string("cannot write the spooled layer: ") + std::strerror(errno));
-        }
-        done += static_cast<std::size_t>(n);
-      }
-      return ok();
-    };
-  }
-  Result<std::unique_ptr<oci::BlobReader>> reader() {
-    if (::lseek(m_fd, 0, SEEK_SET) < 0) {
-      return make_error(Kind::io, std::string("cannot rewind the spooled layer: ") + std::strerror(errno));
-    }
-    const int fd = m_fd;
-    m_fd = -1;
-    return std::unique_ptr<oci::BlobReader>(std::make_unique<FdReader>(fd));
-  }
-
-private:
-  class FdReader final : public oci::BlobReader {
-  public:
-    explicit FdReader(int fd) : m_fd(fd) {}
-    FdReader(const FdReader&) = delete;
-    FdReader& operator=(const FdReader&) = delete;
-    ~FdReader() override { ::close(m_fd); }
-    Result<std::size_t> read(std::span<std::uint8_t> buf) override {
-      for (;;) {
-        const ssize_t n = ::read(m_fd, buf.data(), buf.size());
-        if (n >= 0) {
-          return static_cast<std::size_t>(n);
-        }
-        if (errno != EINTR) {
-          return make_error(Kind::io, std::string("cannot read the spooled layer: ") + std::strerror(errno));
-        }
-      }
-    }
-
-  private:
-    int m_fd;
-  };
-  explicit Spool(int fd) : m_fd(fd) {}
-  int m_fd = -1;
-};
-
-ReadFn read_from(oci::BlobReader& source) {
-  return [&source](std::span<std::uint8_t> buffer) { return source.read(buffer); };
-}
-
 bool is_encryption_annotation(const std::string& key) {
   return key.rfind(k_annotation_keys_prefix, 0) == 0 || key == k_annotation_pubopts;
 }
 
 bool is_zstd(std::string_view media_type) { return media_type.find("zstd") != std::string_view::npos; }
 
-// The one tail of both directions: run `cipher` over the layer, then hand the result to the copy engine with
-// its new media type and annotations (those the cipher returns are added to `annotations`).
-using LayerCipherFn = std::function<Result<Annotations>(const ReadFn& read, const WriteFn& write)>;
-Result<MaybeLayer> transformed_layer(oci::BlobReader& source, std::string media_type, Annotations annotations,
-                                     const LayerCipherFn& cipher) {
-  COCO_TRY(Spool spool, Spool::create());
-  COCO_TRY(Annotations added, cipher(read_from(source), spool.writer()));
-  for (auto& [k, v] : added) {
-    annotations[k] = std::move(v);
-  }
-  COCO_TRY(auto reader, spool.reader());
-  return MaybeLayer(oci::TransformedLayer{std::move(reader), std::move(media_type), std::move(annotations)});
+// A transformed layer's stream: optional stages before the cipher (zstd -> gzip recompression), then the
+// cipher stream. Declared so the cipher (whose thread reads the stages) is stopped before they are destroyed.
+class LayerPipeline final : public oci::BlobReader {
+public:
+  std::vector<std::unique_ptr<oci::BlobReader>> stages;
+  std::unique_ptr<LayerCipherStream> cipher;
+  oci::HashingReader* hashed = nullptr;  // the recompressed blob's digest, when recompressing
+
+  LayerPipeline() = default;
+  LayerPipeline(const LayerPipeline&) = delete;
+  LayerPipeline& operator=(const LayerPipeline&) = delete;
+  ~LayerPipeline() override { cipher.reset(); }
+  Result<std::size_t> read(std::span<std::uint8_t> buf) override { return cipher->read(buf); }
+};
+
+// The one tail of both directions: the layer streams through its pipeline to the destination in one pass
+// (no temporary file); once the blob is stored, `finish` sees the pipeline (the HMAC) and the stored
+// descriptor and returns the annotations to add. The copy engine keeps the source stream alive meanwhile.
+using FinishFn = std::function<Result<Annotations>(const LayerPipeline& pipeline, const oci::Descriptor& stored)>;
+MaybeLayer transformed_layer(std::unique_ptr<LayerPipeline> pipeline, std::string media_type, Annotations annotations,
+                             FinishFn finish) {
+  LayerPipeline* p = pipeline.get();
+  oci::TransformedLayer layer{std::move(pipeline), std::move(media_type), std::move(annotations), {}};
+  layer.finish = [p, finish = std::move(finish)](const oci::Descriptor& stored) { return finish(*p, stored); };
+  return MaybeLayer(std::move(layer));
 }
 
 oci::CopyOptions copy_options(const ImageScope& scope, Progress& progress) {
@@ -256,6 +182,7 @@ Result<std::optional<KbsKek>> prepare_kbs_kek(std::span<const std::string> recip
 Result<ImageResult> encrypt_image(const oci::ImageReference& src, const oci::ImageReference& dst,
                                   const EncryptImageOptions& options, Progress& progress) {
   oci::CopyOptions copy = copy_options(options.scope, progress);
+  copy.force_oci = true;  // encrypted layer types exist only in OCI manifests (containers/image does the same)
   COCO_TRY(std::optional<std::set<std::string>> selected, selected_layers(src, options));
   bool kbs = false;
   for (const std::string& r : options.recipients) {
@@ -270,17 +197,44 @@ Result<ImageResult> encrypt_image(const oci::ImageReference& src, const oci::Ima
     if (selected && selected->count(layer.digest.str()) == 0) {
       return MaybeLayer();
     }
-    if (kbs && is_zstd(layer.media_type)) {
+    const bool recompress = options.zstd_to_gzip && is_zstd(layer.media_type);
+    if (kbs && is_zstd(layer.media_type) && !recompress) {
       return make_error(Kind::unsupported, "a zstd layer cannot be encrypted for a kbs:/// recipient",
-                        "the CoCo guest decrypts gzip and uncompressed layers only; rebuild the image with gzip "
-                        "layers, or leave this layer out with --layer");
+                        "the CoCo guest decrypts gzip and uncompressed layers only: add --compress gzip to "
+                        "recompress it, or leave this layer out with --layer");
     }
-    COCO_TRY(std::string media_type, encrypted_media_type(layer.media_type));
+    std::string plain_type = layer.media_type;
+    if (recompress) {
+      plain_type.replace(plain_type.find("zstd"), 4, "gzip");
+    }
+    COCO_TRY(std::string media_type, encrypted_media_type(plain_type));
+    COCO_TRY(LayerEncryptor encryptor, LayerEncryptor::create(layer.digest.str()));
+    PrivateOptions priv = encryptor.private_options();
+    auto pipeline = std::make_unique<LayerPipeline>();
+    oci::BlobReader* input = &source;
+    if (recompress) {
+      pipeline->stages.push_back(std::make_unique<oci::DecompressingReader>(source));
+      pipeline->stages.push_back(std::make_unique<oci::GzipCompressingReader>(*pipeline->stages.back()));
+      auto hashed = std::make_unique<oci::HashingReader>(*pipeline->stages.back());
+      pipeline->hashed = hashed.get();
+      pipeline->stages.push_back(std::move(hashed));
+      input = pipeline->stages.back().get();
+    }
+    pipeline->cipher = LayerCipherStream::encrypting(*input, std::move(encryptor));
     ++count;
-    return transformed_layer(source, std::move(media_type), layer.annotations,
-                             [&](const ReadFn& read, const WriteFn& write) -> Result<Annotations> {
-                               COCO_TRY(EncryptedBlob blob, encrypt_blob(read, write, layer.digest.str()));
-                               return wrap_layer_keys(blob.private_options, blob.public_options, wrappers);
+    // The keys are wrapped once the stream has ended: the public options carry the HMAC of the whole
+    // ciphertext, and a recompressed layer's private options its new digest.
+    return transformed_layer(std::move(pipeline), std::move(media_type), layer.annotations,
+                             [&wrappers, priv](const LayerPipeline& p, const oci::Descriptor&) -> Result<Annotations> {
+                               std::optional<PublicOptions> pub = p.cipher->public_options();
+                               if (!pub) {
+                                 return make_error(Kind::internal, "the layer stream ended without its HMAC");
+                               }
+                               PrivateOptions opts = priv;
+                               if (p.hashed != nullptr) {
+                                 opts.digest = p.hashed->digest().str();
+                               }
+                               return wrap_layer_keys(opts, *pub, wrappers);
                              });
   };
   COCO_TRY(oci::CopyResult result, oci::copy_image(src, dst, copy));
@@ -304,16 +258,151 @@ Result<ImageResult> decrypt_image(const oci::ImageReference& src, const oci::Ima
         annotations[k] = v;
       }
     }
+    COCO_TRY(LayerDecryptor decryptor, LayerDecryptor::create(keys.private_options, keys.public_options));
+    auto pipeline = std::make_unique<LayerPipeline>();
+    pipeline->cipher = LayerCipherStream::decrypting(source, std::move(decryptor));
     ++count;
-    return transformed_layer(source, std::move(media_type), std::move(annotations),
-                             [&](const ReadFn& read, const WriteFn& write) -> Result<Annotations> {
-                               COCO_TRY(DecryptedBlob plain,
-                                        decrypt_blob(read, write, keys.private_options, keys.public_options));
-                               (void)plain;
-                               return Annotations{};
-                             });
+    return transformed_layer(
+        std::move(pipeline), std::move(media_type), std::move(annotations),
+        [expected = keys.private_options.digest](const LayerPipeline&,
+                                                 const oci::Descriptor& stored) -> Result<Annotations> {
+          // The HMAC was checked at the end of the stream; the plaintext must also be the blob the key
+          // options name (compared when both use the same algorithm, as they do in practice).
+          if (expected.rfind("sha256:", 0) == 0 && expected != stored.digest.str()) {
+            return make_error(Kind::integrity, "decrypted layer digest " + stored.digest.str() +
+                                                   " does not match the digest in its key options " + expected);
+          }
+          return Annotations{};
+        });
   };
   COCO_TRY(oci::CopyResult result, oci::copy_image(src, dst, copy));
+  return ImageResult{result.manifest_digest, result.media_type, count};
+}
+
+} // namespace coco::ocicrypt
+
+namespace coco::ocicrypt {
+namespace {
+
+// What `recipients remove -r SPEC` drops from a layer's annotations: a whole scheme (jwe, pkcs7, pgp, kbs,
+// provider:NAME) or the kbs packet of one key id (kbs:///R/T/G). Returns whether anything was dropped.
+Result<bool> remove_recipient(Annotations& annotations, const std::string& spec) {
+  std::string scheme;
+  if (is_kbs_recipient(spec)) {
+    const std::string key = keys_annotation("provider." + std::string(k_kbs_provider_name));
+    auto it = annotations.find(key);
+    if (it == annotations.end()) {
+      return false;
+    }
+    COCO_TRY(std::vector<std::string> blobs, split_key_annotation(it->second));
+    std::string kept;
+    bool dropped = false;
+    for (const std::string& blob : blobs) {
+      auto packet = parse_kbs_packet(as_bytes(blob));
+      if (packet && packet->kid == spec) {
+        dropped = true;
+        continue;
+      }
+      kept += (kept.empty() ? "" : ",") + base64_encode(as_bytes(blob));
+    }
+    if (kept.empty()) {
+      annotations.erase(it);
+    } else {
+      it->second = kept;
+    }
+    return dropped;
+  }
+  if (spec == "jwe" || spec == "pkcs7" || spec == "pgp") {
+    scheme = spec;
+  } else if (spec == "kbs") {
+    scheme = "provider." + std::string(k_kbs_provider_name);
+  } else if (spec.rfind("provider:", 0) == 0 && spec.size() > 9) {
+    scheme = "provider." + split_provider_recipient(spec.substr(9)).first;
+  } else {
+    return make_error(Kind::usage, "cannot remove recipient '" + spec + "' on its own",
+                      "wrapped keys do not say which public key they are for; remove a whole scheme (-r jwe, "
+                      "-r pkcs7, -r pgp, -r provider:NAME) or a kbs:///REPO/TYPE/TAG key id, then add back the "
+                      "recipients to keep");
+  }
+  return annotations.erase(keys_annotation(scheme)) > 0;
+}
+
+bool has_keys(const Annotations& annotations) {
+  for (const auto& [k, v] : annotations) {
+    if (k.rfind(k_annotation_keys_prefix, 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+Result<ImageResult> rewrap_image(const oci::ImageReference& src, const oci::ImageReference& dst,
+                                 const RewrapImageOptions& options, Progress& progress) {
+  if (options.add.empty() && options.remove.empty()) {
+    return make_error(Kind::usage, "no recipients to add or remove");
+  }
+  oci::CopyOptions copy = copy_options(options.scope, progress);
+  KeyWrappers unwrappers;
+  KeyWrappers add;
+  if (!options.add.empty()) {
+    if (options.keys.empty() && options.kbs_keks.empty()) {
+      return make_error(Kind::usage, "adding recipients needs a key that opens the layers",
+                        "pass --key (jwe:PRIV.pem, pkcs7:KEY.pem,CERT.pem, pgp, provider:NAME or kbs-key:KEKFILE)");
+    }
+    DecryptImageOptions d;
+    d.keys = options.keys;
+    d.kbs_keks = options.kbs_keks;
+    d.wrappers = options.wrappers;
+    COCO_TRY(unwrappers, decryption_key_wrappers(d));
+    COCO_TRY(add, encryption_wrappers(options.add, options.wrappers));
+  }
+  std::set<std::string> removed;
+  int count = 0;
+  copy.layer_transform = [&](const oci::Descriptor& layer, oci::BlobReader&) -> Result<MaybeLayer> {
+    if (!is_encrypted_media_type(layer.media_type)) {
+      return MaybeLayer();
+    }
+    Annotations annotations = layer.annotations;
+    for (const std::string& spec : options.remove) {
+      COCO_TRY(bool dropped, remove_recipient(annotations, spec));
+      if (dropped) {
+        removed.insert(spec);
+      }
+    }
+    if (!add.empty()) {
+      COCO_TRY(UnwrappedKeys keys, unwrap_layer_keys(layer.annotations, unwrappers));
+      COCO_TRY(Annotations wrapped, wrap_layer_keys(keys.private_options, keys.public_options, add));
+      wrapped.erase(std::string(k_annotation_pubopts));
+      for (auto& [k, v] : wrapped) {
+        auto it = annotations.find(k);
+        if (it == annotations.end()) {
+          annotations.emplace(k, std::move(v));
+        } else if (k == keys_annotation("provider." + std::string(k_kbs_provider_name))) {
+          return make_error(Kind::conflict, "the layer already has a kbs:/// recipient",
+                            "the CoCo guest reads a single KBS packet: remove it first with -r kbs");
+        } else {
+          it->second += "," + v;  // as ocicrypt adds recipients to a layer that has the scheme already
+        }
+      }
+    }
+    if (!has_keys(annotations)) {
+      return make_error(Kind::usage, "removing these recipients would leave the layer with none",
+                        "add another recipient in the same command with recipients add first");
+    }
+    if (annotations == layer.annotations) {
+      return MaybeLayer();
+    }
+    ++count;
+    return MaybeLayer(oci::TransformedLayer{nullptr, layer.media_type, std::move(annotations), {}});
+  };
+  COCO_TRY(oci::CopyResult result, oci::copy_image(src, dst, copy));
+  for (const std::string& spec : options.remove) {
+    if (removed.count(spec) == 0) {
+      log::warn("no layer had the recipient '" + spec + "'");
+    }
+  }
   return ImageResult{result.manifest_digest, result.media_type, count};
 }
 

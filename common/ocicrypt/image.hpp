@@ -66,16 +66,36 @@ struct DecryptImageOptions {
   WrapperOptions wrappers;  // keyprovider config, pgp options, passphrase
 };
 
+// Rewrapping the layer keys of an encrypted image without touching layer data (coco-encrypt recipients
+// add|remove): only the keys annotations of encrypted layers change, so layer blobs are copied as they are.
+struct RewrapImageOptions {
+  ImageScope scope;
+  // Recipients to add to every encrypted layer (spelt as for encryption); their keys are unwrapped with
+  // `keys` / `kbs_keks` first. A scheme already present gets the new blob appended (comma-separated), as
+  // ocicrypt does; a second kbs:/// recipient is refused (the guest reads one packet).
+  std::vector<std::string> add;
+  // Recipients to remove: a whole scheme (jwe, pkcs7, pgp, kbs, provider:NAME) or one kbs:///REPO/TYPE/TAG
+  // key id. Wrapped JWE, PKCS#7 and OpenPGP keys do not name their public keys, so single recipients of
+  // those schemes cannot be picked out. A layer left with no recipient is an error.
+  std::vector<std::string> remove;
+  std::vector<std::string> keys;
+  std::vector<Secret> kbs_keks;
+  WrapperOptions wrappers;  // for add: kbs_kek of a kbs:/// recipient, keyproviders, pgp
+};
+
 struct ImageResult {
   oci::Digest manifest_digest;  // of the top-level manifest (or index) written
   std::string media_type;
-  int layers = 0;               // layers encrypted (or decrypted)
+  int layers = 0;               // layers encrypted (decrypted, rewrapped)
 };
 
 Result<ImageResult> encrypt_image(const oci::ImageReference& src, const oci::ImageReference& dst,
                                   const EncryptImageOptions& options, Progress& progress = Progress::none());
 Result<ImageResult> decrypt_image(const oci::ImageReference& src, const oci::ImageReference& dst,
                                   const DecryptImageOptions& options, Progress& progress = Progress::none());
+
+Result<ImageResult> rewrap_image(const oci::ImageReference& src, const oci::ImageReference& dst,
+                                 const RewrapImageOptions& options, Progress& progress = Progress::none());
 
 // The key-encryption key of the kbs:/// recipient among `recipients`, for EncryptImageOptions::wrappers.kbs_kek.
 // When `kek_out` exists its 32 bytes are used; otherwise a fresh KEK is generated and written there (0600)

@@ -7,6 +7,7 @@ target_sources(coco_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/key_wrapper.cpp
   ${CMAKE_CURRENT_LIST_DIR}/keyprovider_wrapper.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layer_cipher.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/layer_stream.cpp
   ${CMAKE_CURRENT_LIST_DIR}/options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pgp_wrapper.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pkcs7_wrapper.cpp

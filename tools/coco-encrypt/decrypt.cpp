@@ -27,8 +27,8 @@ void register_decrypt(coco::cli::Command& cmd) {
   opts->scope.add_to(cmd);
   cmd.description(
       "Copies SRC to DST with every encrypted layer decrypted by one of the given keys; the media type loses "
-      "+encrypted and the encryption annotations are dropped. Each layer is decrypted to a temporary file in "
-      "TMPDIR and its HMAC checked before it is written to DST, so a tampered layer fails the command (exit 1, "
+      "+encrypted and the encryption annotations are dropped. Layers stream through in one pass; each layer's "
+      "HMAC is checked at its end, before the blob is kept, so a tampered layer fails the command (exit 1, "
       "naming the layer) and DST is not created. A layer none of the keys opens is an error.");
   cmd.example("coco-encrypt decrypt oci:app:enc oci:app:plain --key jwe:priv.pem", "decrypt with an RSA or EC key");
   cmd.example("coco-encrypt decrypt oci:app:enc oci:app:plain --key kbs-key:app.kek",

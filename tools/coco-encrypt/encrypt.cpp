@@ -12,6 +12,7 @@ struct EncryptArgs {
   std::vector<std::string> recipients;
   std::vector<int> layers;
   std::string kek_out;
+  std::string compress;
   ScopeFlags scope;
 };
 
@@ -32,19 +33,27 @@ void register_encrypt(coco::cli::Command& cmd) {
       ->allow_extra_args(false);
   cmd.app().add_option("--kek-out", opts->kek_out, "the KEK file of a kbs:/// recipient (created 0600 if missing)")
       ->type_name("FILE");
+  cmd.choices(cmd.app().add_option("--compress", opts->compress,
+                                   "recompress zstd layers to gzip before encrypting (the CoCo guest decrypts "
+                                   "tar and tar+gzip layers only)"),
+              {"gzip"});
   opts->scope.add_to(cmd);
   cmd.description(
       "Copies SRC to DST (any transport coco copy supports) with its layers encrypted as ocicrypt does: each "
       "layer gets a fresh AES-256-CTR key and HMAC-SHA256, its media type gains +encrypted, and its keys are "
       "wrapped for every recipient in org.opencontainers.image.enc.keys.* annotations. Layers already encrypted "
-      "are copied unchanged. Each layer is encrypted to a temporary file in TMPDIR first (the HMAC belongs in "
-      "the manifest), so TMPDIR needs room for the largest layer. A kbs:///REPO/TYPE/TAG recipient wraps the "
-      "keys with a key-encryption key kept in --kek-out (generated when the file does not exist); upload it to "
-      "the KBS as that resource.");
+      "are copied unchanged. The image is read, encrypted and written in one streaming pass (no temporary "
+      "files, constant memory); the HMAC-bearing annotations are written with the manifest, after the layers. A "
+      "layer that cannot be encrypted fails the command: the result is never silently plain. A "
+      "kbs:///REPO/TYPE/TAG recipient wraps the keys with a key-encryption key kept in --kek-out (generated when "
+      "the file does not exist); upload it to the KBS as that resource. zstd layers cannot be decrypted by a "
+      "CoCo guest: with a kbs:/// recipient they are refused unless --compress gzip recompresses them.");
   cmd.example("coco-encrypt encrypt oci:app:v1 oci:app:enc -r jwe:pub.pem", "encrypt every layer for an RSA or EC key");
   cmd.example("coco-encrypt encrypt oci:app:v1 oci:app:enc -r kbs:///default/key/app --kek-out app.kek",
               "encrypt for a KBS resource, keeping the KEK in app.kek");
   cmd.example("coco-encrypt encrypt oci:app:v1 oci:app:enc -r jwe:pub.pem --layer -1", "encrypt only the top layer");
+  cmd.example("coco-encrypt encrypt oci:app:zstd oci:app:enc -r kbs:///default/key/app --kek-out app.kek --compress gzip",
+              "a zstd image for a CoCo guest");
   cmd.run([opts](coco::cli::Context& ctx) -> coco::Status {
     COCO_TRY(coco::oci::ImageReference src, coco::oci::parse_image_reference(opts->src));
     COCO_TRY(coco::oci::ImageReference dst, coco::oci::parse_image_reference(opts->dst));
@@ -52,6 +61,7 @@ void register_encrypt(coco::cli::Command& cmd) {
     COCO_TRY(options.scope, opts->scope.resolve());
     options.recipients = opts->recipients;
     options.layers = opts->layers;
+    options.zstd_to_gzip = opts->compress == "gzip";
     COCO_TRY(std::optional<coco::ocicrypt::KbsKek> kbs, coco::ocicrypt::prepare_kbs_kek(opts->recipients, opts->kek_out));
     if (kbs) {
       options.wrappers.kbs_kek = kbs->kek;
