@@ -12,4 +12,5 @@ target_sources(coco_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/pgp_wrapper.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pkcs7_wrapper.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recipients.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/verify.cpp
 )
