@@ -1,15 +1,12 @@
 // Policies the KBS evaluates: the resource policy (Rego, rule data.policy.allow, input = the verified token
 // claims, data = {"plugin","resource-path","query"}) and the attestation policy (Rego producing the AR4SI
-// trust claims of an EAR appraisal; Trustee's default is ear_default_policy_cpu.rego, id default_cpu).
+// trust claims of an EAR appraisal, with Trustee's host function query_reference_value(id)).
 //
 // make_policy_engine() evaluates policies with the coco Rego engine (common/rego), compiled once per text.
-// Trustee's default attestation policy (ear_default_policy_cpu.rego) is not carried in the tree: while no
-// attestation policy is stored under default_cpu, its outcome is emulated in C++ for the sample TEE (real
-// TEEs keep the policy's defaults 33/97/36, i.e. contraindicated); upload the policy to have it evaluated.
-//
-// make_builtin_policy_engine() is the stop-gap used before the Rego engine landed and for that emulation: it
-// knows only Trustee's published sample policies, recognised by content (comments and layout ignored):
-// default.rego, allow_all.rego, deny_all.rego, affirming.rego, coco's default and ear_default_policy_cpu.rego.
+// The defaults are Trustee's own policy texts, shipped as data (common/kbs/data, see SOURCE.md there):
+// kbs/sample_policies/default.rego as the resource policy installed at first start, and
+// attestation-service/src/ear_token/ear_default_policy_cpu.rego as attestation policy `default_cpu` while none
+// is stored. They run through the Rego engine like any uploaded policy.
 //
 // Every decision records the rule and the input values it looked at, for `explain`.
 #pragma once
@@ -57,19 +54,20 @@ public:
   virtual Status check_attestation_policy(std::string_view text) const = 0;
   virtual Result<PolicyDecision> evaluate_resource(std::string_view text, const nlohmann::json& claims,
                                                    const nlohmann::json& data) const = 0;
-  // `input`: the annotated evidence ({"sample":{...},"report_data":...,...}).
+  // `input`: the annotated evidence ({"sample":{...},"report_data":...,...}). An empty `text` is Trustee's
+  // default attestation policy (default_attestation_policy()).
   virtual Result<Appraisal> appraise(std::string_view text, const nlohmann::json& input,
                                      const ReferenceValueLookup& reference_values) const = 0;
   [[nodiscard]] virtual std::string name() const = 0;
 };
 
 std::unique_ptr<PolicyEngine> make_policy_engine();
-std::unique_ptr<PolicyEngine> make_builtin_policy_engine();
 
-// coco's default resource policy text (same decision as Trustee's default.rego).
+// Trustee's default resource policy (kbs/sample_policies/default.rego): the "resource" plugin answers any
+// attested TEE except the sample TEE.
 std::string_view default_resource_policy();
-// Trustee's default attestation policy is not copied here; the built-in engine applies its outcome when no
-// attestation policy is stored under default_cpu.
+// Trustee's default attestation policy for CPU TEEs (ear_default_policy_cpu.rego, policy id default_cpu).
+std::string_view default_attestation_policy();
 
 // EAR status of a trust vector: the worst tier over its claims (veraison rust-ear trust/claim.rs).
 std::string ear_status(const nlohmann::json& trust_vector);

@@ -168,7 +168,8 @@ bool Evaluator::eval_literal(const Literal& lit, Frame& f, const Next& k) {
   other.fn_overrides = m_ctx.fn_overrides;
   for (const WithModifier& w : lit.withs) {
     FnOverride fo;
-    if (!w.value->func.empty()) {
+    // `with f as g` names a replacement function; a call (`with input as object.union(a, b)`) is a value.
+    if (!w.value->func.empty() && w.value->kind != TermKind::call) {
       fo.func = w.value->func;
       fo.node = w.value->func_node;
     } else {

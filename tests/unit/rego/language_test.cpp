@@ -132,6 +132,19 @@ q := [a, b, c] if {
   CHECK(value_of(eval(policy, "data.t.q")) == json::parse("[true, 7, 10]"));
 }
 
+TEST_CASE("with takes the value of a call as the replacement input or data", "[rego]") {
+  std::string policy = R"(package t
+import rego.v1
+base := {"a": {"x": 1, "y": 2}}
+p := input.a if true
+q := [r, s] if {
+  r := p with input as object.union(base, {"a": {"x": 5}})
+  s := data.d with data.d as concat("-", ["a", "b"])
+}
+)";
+  CHECK(value_of(eval(policy, "data.t.q")) == json::parse(R"([{"x": 5, "y": 2}, "a-b"])"));
+}
+
 TEST_CASE("some, every and comprehensions iterate collections", "[rego]") {
   std::string policy = R"(package t
 import rego.v1
