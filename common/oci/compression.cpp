@@ -111,17 +111,76 @@ Result<std::size_t> DecompressingReader::read(std::span<std::uint8_t> buf) {
     if (ZSTD_isError(r) != 0U) {
       return make_error(Kind::invalid, std::string("corrupt zstd data: ") + ZSTD_getErrorName(r));
     }
+    // r == 0: a frame ended. A call that neither read nor wrote only hints at the next frame's header, so
+    // the end of the stream is judged by the last call that did something.
+    if (in.pos > 0 || out.pos > 0) {
+      m_zstd_frame_end = r == 0;
+    }
     if (out.pos > 0) {
       return out.pos;
     }
     if (m_input_done) {
-      if (r != 0) {
+      if (!m_zstd_frame_end) {
         return make_error(Kind::invalid, "truncated zstd data");
       }
       m_output_done = true;
       return std::size_t{0};
     }
   }
+}
+
+} // namespace coco::oci
+
+namespace coco::oci {
+
+struct GzipCompressingReader::Stream {
+  z_stream z{};
+  bool ready = false;
+  ~Stream() {
+    if (ready) {
+      deflateEnd(&z);
+    }
+  }
+};
+
+GzipCompressingReader::GzipCompressingReader(BlobReader& inner)
+    : m_inner(inner), m_in(k_chunk_size), m_stream(std::make_unique<Stream>()) {}
+
+GzipCompressingReader::~GzipCompressingReader() = default;
+
+Result<std::size_t> GzipCompressingReader::read(std::span<std::uint8_t> buf) {
+  if (m_output_done || buf.empty()) {
+    return std::size_t{0};
+  }
+  z_stream& z = m_stream->z;
+  if (!m_stream->ready) {
+    // windowBits 15 + 16: a gzip wrapper with an empty header (no name, mtime 0).
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      return make_error(Kind::internal, "gzip: cannot initialise the compressor");
+    }
+    m_stream->ready = true;
+  }
+  z.next_out = buf.data();
+  z.avail_out = static_cast<uInt>(buf.size());
+  while (z.avail_out == buf.size()) {
+    if (z.avail_in == 0 && !m_input_done) {
+      COCO_TRY(std::size_t n, m_inner.read(m_in));
+      if (n == 0) {
+        m_input_done = true;
+      }
+      z.next_in = m_in.data();
+      z.avail_in = static_cast<uInt>(n);
+    }
+    const int rc = deflate(&z, m_input_done ? Z_FINISH : Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      m_output_done = true;
+      break;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      return make_error(Kind::internal, "gzip: compression failed");
+    }
+  }
+  return buf.size() - z.avail_out;
 }
 
 } // namespace coco::oci

@@ -104,7 +104,7 @@ private:
       }
     }
     std::string type = raw.media_type;
-    if (!m_dst.supports_manifest_type(type)) {
+    if (!m_dst.supports_manifest_type(type) || (m_options.force_oci && is_docker_media_type(type))) {
       out = is_docker_media_type(type) ? docker_to_oci(out) : out;
       if (!m_dst.supports_manifest_type(out.media_type)) {
         return make_error(Kind::unsupported, m_dst.describe() + ": cannot store an index of type " + type);
@@ -121,7 +121,8 @@ private:
     COCO_TRY(ImageManifest manifest, parse_image_manifest(raw.bytes, raw.media_type));
     ImageManifest out = manifest;
     bool changed = false;
-    if (!m_dst.supports_manifest_type(raw.media_type)) {
+    if (!m_dst.supports_manifest_type(raw.media_type) ||
+        (m_options.force_oci && is_docker_media_type(raw.media_type))) {
       if (is_docker_media_type(raw.media_type)) {
         out = docker_to_oci(manifest);
         if (m_src.layers_uncompressed()) {
@@ -200,25 +201,15 @@ private:
       Error e = transformed.error();
       return std::move(e).context(what + " (" + source.digest.short_str() + ")");
     }
-    if (!*transformed) {
-      // Unchanged: the source stream is still unread.
-      std::string id = source.digest.str();
-      COCO_TRY(bool present, m_dst.has_blob(target));
-      m_progress.begin(id, what + " " + source.digest.short_str(), static_cast<std::uint64_t>(source.size));
-      if (present) {
-        m_progress.end(id, "skipped");
-        ++m_result.blobs_skipped;
-        return target;
+    if (!*transformed || !(*transformed)->stream) {
+      // Unchanged bytes: the source stream is still unread.
+      Descriptor kept = target;
+      if (*transformed) {
+        kept.media_type = (*transformed)->media_type;
+        kept.annotations = (*transformed)->annotations;
       }
-      ProgressReader counted(*reader, m_progress, id);
-      auto stored = m_dst.put_blob(counted, target);
-      m_progress.end(id, stored ? "done" : "failed");
-      if (!stored) {
-        return stored.error();
-      }
-      ++m_result.blobs_copied;
-      m_result.bytes_copied += static_cast<std::uint64_t>(stored->size);
-      return target;
+      COCO_TRY_STATUS(copy_unchanged(*reader, source, target, what));
+      return kept;
     }
     TransformedLayer& t = **transformed;
     Descriptor expected = target;
@@ -233,7 +224,7 @@ private:
     m_progress.end(id, stored ? "done" : "failed");
     if (!stored) {
       Error e = stored.error();
-      return std::move(e).context(what);
+      return std::move(e).context(what + " (" + source.digest.short_str() + ")");
     }
     ++m_result.blobs_copied;
     m_result.bytes_copied += static_cast<std::uint64_t>(stored->size);
@@ -241,7 +232,38 @@ private:
     out.media_type = t.media_type;
     out.annotations = t.annotations;
     out.urls.clear();
+    if (t.finish) {
+      auto added = t.finish(out);
+      if (!added) {
+        Error e = added.error();
+        return std::move(e).context(what + " (" + source.digest.short_str() + ")");
+      }
+      for (auto& [k, v] : *added) {
+        out.annotations[k] = std::move(v);
+      }
+    }
     return out;
+  }
+
+  Status copy_unchanged(BlobReader& reader, const Descriptor& source, const Descriptor& target,
+                        const std::string& what) {
+    std::string id = source.digest.str();
+    COCO_TRY(bool present, m_dst.has_blob(target));
+    m_progress.begin(id, what + " " + source.digest.short_str(), static_cast<std::uint64_t>(source.size));
+    if (present) {
+      m_progress.end(id, "skipped");
+      ++m_result.blobs_skipped;
+      return ok();
+    }
+    ProgressReader counted(reader, m_progress, id);
+    auto stored = m_dst.put_blob(counted, target);
+    m_progress.end(id, stored ? "done" : "failed");
+    if (!stored) {
+      return stored.error();
+    }
+    ++m_result.blobs_copied;
+    m_result.bytes_copied += static_cast<std::uint64_t>(stored->size);
+    return ok();
   }
 
   ImageSource& m_src;

@@ -9,7 +9,8 @@
 // Layer transforms (the hook ocicrypt uses): for each layer, `layer_transform` may return a stream that
 // reads the source layer and yields new bytes with a new media type and annotations (e.g. encrypted); the
 // destination learns the new digest and size while writing, and the engine writes a new manifest (and index)
-// naming them. The config is copied unchanged (diff IDs name the plain layers).
+// naming them, with the annotations the transform's finish callback adds once the stream has been read
+// (one pass: nothing is spooled). The config is copied unchanged (diff IDs name the plain layers).
 #pragma once
 
 #include <functional>
@@ -25,9 +26,16 @@
 namespace coco::oci {
 
 struct TransformedLayer {
-  std::unique_ptr<BlobReader> stream; // reads from the source stream handed to the transform
+  // Reads from the source stream handed to the transform. nullptr: the layer's bytes are copied unchanged
+  // (skipped when the destination has them) and only its media type and annotations change.
+  std::unique_ptr<BlobReader> stream;
   std::string media_type;
   std::map<std::string, std::string> annotations; // replace the layer's annotations
+  // Optional: called once the stream has been read to its end and the blob stored (`stored` carries the digest
+  // and size written), before any manifest naming the layer is written. It returns annotations to add or
+  // replace, known only after the whole stream was read (ocicrypt's HMAC-bearing pubopts), or an error that
+  // fails the copy (the destination is then not committed).
+  std::function<Result<std::map<std::string, std::string>>(const Descriptor& stored)> finish;
 };
 
 // Returns std::nullopt to copy the layer unchanged (then it must not have read from `source`).
@@ -40,6 +48,9 @@ struct CopyOptions {
   TransportOptions dst_options;
   Progress* progress = nullptr;     // nullptr: Progress::none()
   LayerTransform layer_transform;   // empty: layers are copied unchanged
+  // Convert Docker schema2 manifests (and lists) to OCI even when the destination could store them as they
+  // are: encrypted layer types exist only in OCI manifests (containers/image converts when encrypting).
+  bool force_oci = false;
 };
 
 struct CopyResult {

@@ -9,6 +9,10 @@ const coco::cli::CommandSpec k_commands[] = {
     {"encrypt", "encrypt the layers of an image for the given recipients", register_encrypt},
     {"inspect", "show which layers of an image are encrypted and for whom", register_inspect},
     {"keygen", "generate an rsa or ec key pair or a kbs key-encryption key", register_keygen},
+    {"recipients", "add or remove recipients of an encrypted image", nullptr},
+    {"recipients add", "wrap the layer keys for more recipients, keeping the layer data", register_recipients_add},
+    {"recipients remove", "remove recipients' wrapped layer keys, keeping the layer data", register_recipients_remove},
+    {"verify", "check that an image is fully encrypted and usable before it is pushed", register_verify},
 };
 
 } // namespace

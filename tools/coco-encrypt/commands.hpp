@@ -13,5 +13,8 @@ void register_decrypt(coco::cli::Command& cmd);
 void register_encrypt(coco::cli::Command& cmd);
 void register_inspect(coco::cli::Command& cmd);
 void register_keygen(coco::cli::Command& cmd);
+void register_recipients_add(coco::cli::Command& cmd);
+void register_recipients_remove(coco::cli::Command& cmd);
+void register_verify(coco::cli::Command& cmd);
 
 } // namespace coco_encrypt

@@ -297,3 +297,70 @@ TEST_CASE("a transform returning nothing copies the layer unchanged", "[oci]") {
   CHECK(result->manifest_digest == digest_of(img.manifest));
   CHECK_FALSE(result->manifest_rewritten);
 }
+
+TEST_CASE("a transform's finish callback adds annotations known only after the stream was read", "[oci]") {
+  coco::test::TempDir dir;
+  Image img = add_image(dir / "src", "v1", 1);
+  CopyOptions options;
+  std::string seen_digest;
+  options.layer_transform = [&](const Descriptor& layer, BlobReader& source) -> coco::Result<std::optional<TransformedLayer>> {
+    TransformedLayer t;
+    auto stream = std::make_unique<InvertingReader>(source);
+    t.stream = std::move(stream);
+    t.media_type = layer.media_type + "+encrypted";
+    t.annotations = {{"before", "1"}};
+    t.finish = [&](const Descriptor& stored) -> coco::Result<std::map<std::string, std::string>> {
+      seen_digest = stored.digest.str();
+      return std::map<std::string, std::string>{{"after", "stored " + stored.digest.short_str()}};
+    };
+    return std::optional<TransformedLayer>(std::move(t));
+  };
+  auto result = copy_image(image_ref("oci:" + (dir / "src").string() + ":v1"), image_ref("oci:" + (dir / "enc").string() + ":v1"), options);
+  REQUIRE(result);
+  std::string inverted = img.layer;
+  for (char& c : inverted) {
+    c = static_cast<char>(~c);
+  }
+  CHECK(seen_digest == digest_of(inverted).str());
+  auto info = inspect_image(image_ref("oci:" + (dir / "enc").string() + ":v1"), {});
+  REQUIRE(info);
+  CHECK(info->layers[0].descriptor.annotations ==
+        std::map<std::string, std::string>{{"before", "1"}, {"after", "stored " + digest_of(inverted).short_str()}});
+}
+
+TEST_CASE("a failing finish callback fails the copy and leaves no destination", "[oci]") {
+  coco::test::TempDir dir;
+  add_image(dir / "src", "v1", 1);
+  CopyOptions options;
+  options.layer_transform = [&](const Descriptor& layer, BlobReader& source) -> coco::Result<std::optional<TransformedLayer>> {
+    TransformedLayer t;
+    t.stream = std::make_unique<InvertingReader>(source);
+    t.media_type = layer.media_type;
+    t.finish = [](const Descriptor&) -> coco::Result<std::map<std::string, std::string>> {
+      return coco::make_error(Kind::integrity, "checked after the stream");
+    };
+    return std::optional<TransformedLayer>(std::move(t));
+  };
+  auto result = copy_image(image_ref("oci:" + (dir / "src").string() + ":v1"), image_ref("oci:" + (dir / "enc").string() + ":v1"), options);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message.find("layer 1") != std::string::npos);
+  CHECK(result.error().message.find("checked after the stream") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "enc"));
+}
+
+TEST_CASE("a transform without a stream keeps the layer bytes and changes only its annotations", "[oci]") {
+  coco::test::TempDir dir;
+  Image img = add_image(dir / "src", "v1", 1);
+  CopyOptions options;
+  options.layer_transform = [](const Descriptor& layer, BlobReader&) -> coco::Result<std::optional<TransformedLayer>> {
+    return std::optional<TransformedLayer>(TransformedLayer{nullptr, layer.media_type, {{"rewrapped", "yes"}}, {}});
+  };
+  auto result = copy_image(image_ref("oci:" + (dir / "src").string() + ":v1"), image_ref("oci:" + (dir / "re").string() + ":v1"), options);
+  REQUIRE(result);
+  CHECK(result->manifest_rewritten);
+  auto info = inspect_image(image_ref("oci:" + (dir / "re").string() + ":v1"), {});
+  REQUIRE(info);
+  CHECK(info->layers[0].descriptor.digest == digest_of(img.layer));
+  CHECK(info->layers[0].descriptor.annotations == std::map<std::string, std::string>{{"rewrapped", "yes"}});
+  CHECK(*coco::read_file(dir / "re" / "blobs" / "sha256" / digest_of(img.layer).hex) == img.layer);
+}

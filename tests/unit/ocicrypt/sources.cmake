@@ -10,6 +10,9 @@ target_sources(coco_unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/skopeo_interop_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recipients_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/inspect_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/image_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/layer_stream_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/verify_test.cpp
 )
 
 # A command keyprovider speaking the ocicrypt protocol, run by keyprovider_wrapper_test.cpp.
