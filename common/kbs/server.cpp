@@ -918,6 +918,10 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
   impl->attestation = std::make_unique<AttestationService>(*impl->store, *impl->policies, *impl->broker,
                                                            config.attestation_service.token_broker.verbose_token,
                                                            options.verifier);
+  if (options.verifier.sim_dir) {
+    log::warn("kbs: INSECURE: trusting the simulated SEV-SNP/TDX roots in " + options.verifier.sim_dir->string() +
+              ": evidence signed by them is accepted (its claims carry \"simulated\": true); for tests and demos only");
+  }
   COCO_TRY(impl->admin, AdminAuth::create(config.admin));
   impl->options = std::move(options);
   return std::unique_ptr<Server>(new Server(std::move(impl)));

@@ -8,8 +8,10 @@ namespace coco_attest {
 namespace {
 
 const coco::cli::CommandSpec k_commands[] = {
+    {"attest", "run the KBS attestation handshake and print the token's claims", register_attest},
     {"doctor", "report which TEE interfaces this machine has and what to fix", register_doctor},
     {"evidence", "produce TEE evidence (real, simulated or sample)", register_evidence},
+    {"get-resource", "attest to the KBS and fetch one resource", register_get_resource},
     {"report", "show evidence field by field with explanations", register_report},
     {"sim", "simulated SEV-SNP and TDX roots of trust", nullptr},
     {"sim init", "generate simulated SEV-SNP and TDX vendor roots and keys", register_sim_init},

@@ -19,7 +19,10 @@ namespace coco_attest {
 
 std::span<const coco::cli::CommandSpec> commands();
 
+void register_attest(coco::cli::Command& cmd);
+void register_decrypt(coco::cli::Command& cmd);
 void register_doctor(coco::cli::Command& cmd);
+void register_get_resource(coco::cli::Command& cmd);
 void register_evidence(coco::cli::Command& cmd);
 void register_report(coco::cli::Command& cmd);
 void register_sim_init(coco::cli::Command& cmd);

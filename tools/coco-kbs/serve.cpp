@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "common/attest/sim.hpp"
 #include "common/base/atomic_file.hpp"
 #include "common/base/interrupt.hpp"
 #include "common/base/log.hpp"
@@ -34,6 +35,7 @@ struct ServeOptions {
   bool insecure_http = false;
   bool allow_insecure_http_off_loopback = false;
   std::vector<std::string> listen;
+  std::string trust_sim_roots;
 };
 
 std::filesystem::path default_state_dir() {
@@ -78,13 +80,22 @@ void register_serve(coco::cli::Command& cmd) {
   app.add_flag("--allow-insecure-http-off-loopback", opts->allow_insecure_http_off_loopback,
                "allow --insecure-http on a non-loopback address");
   app.add_option("--listen", opts->listen, "ADDR:PORT to listen on (repeatable; port 0 picks one)");
+  app.add_option("--trust-sim-roots", opts->trust_sim_roots,
+                 "INSECURE, tests and demos only: also trust the simulated SEV-SNP/TDX roots in DIR "
+                 "(from `coco-attest sim init DIR`)")
+      ->type_name("DIR");
   cmd.description("Runs a Trustee-compatible Key Broker Service until SIGINT or SIGTERM. Without --config the "
                   "embedded defaults apply: 127.0.0.1:8080, HTTPS with a self-signed certificate kept in the "
                   "state directory, built-in attestation, admin API authenticated by an Ed25519 key generated "
                   "into the state directory (its path is printed). Listening addresses and the TLS certificate "
-                  "fingerprint are printed on stderr.");
+                  "fingerprint are printed on stderr. With --trust-sim-roots DIR the verifiers also accept sim-snp and "
+                  "sim-tdx evidence chaining to the simulated roots in DIR, through the same parsers and signature "
+                  "checks as real evidence; the claims of such evidence carry \"simulated\": true (so a policy can "
+                  "refuse it) and the server warns at startup that it is insecure.");
   cmd.example("coco-kbs serve --listen 127.0.0.1:0 --state-dir /tmp/kbs", "a throw-away KBS on a free port");
   cmd.example("coco-kbs serve --config kbs-config.toml", "run with a Trustee configuration");
+  cmd.example("coco-attest sim init sim && coco-kbs serve --state-dir /tmp/kbs --trust-sim-roots sim",
+              "a test KBS accepting simulated SEV-SNP/TDX evidence (insecure)");
   cmd.run([opts](coco::cli::Context& ctx) -> coco::Status {
     coco::kbs::ServerOptions options;
     if (!opts->config.empty()) {
@@ -124,6 +135,19 @@ void register_serve(coco::cli::Command& cmd) {
     options.allow_insecure_http_off_loopback = opts->allow_insecure_http_off_loopback;
     if (!opts->listen.empty()) {
       options.sockets = opts->listen;
+    }
+    if (!opts->trust_sim_roots.empty()) {
+      const std::filesystem::path sim_dir = std::filesystem::absolute(opts->trust_sim_roots);
+      auto snp = coco::attest::load_sim_snp_roots(sim_dir);
+      auto tdx = coco::attest::load_sim_tdx_root(sim_dir);
+      if (!snp && !tdx) {
+        return coco::make_error(coco::Kind::invalid, "--trust-sim-roots " + sim_dir.string() + ": " + snp.error().message,
+                                "create the roots with `coco-attest sim init " + sim_dir.string() + "`");
+      }
+      options.verifier.sim_dir = sim_dir;
+      ctx.streams.err << "WARNING: INSECURE: trusting the simulated SEV-SNP/TDX roots in " << sim_dir.string()
+                      << "; simulated evidence will be accepted (claims marked \"simulated\": true). "
+                         "Never do this outside tests and demos.\n";
     }
     COCO_TRY(auto server, coco::kbs::Server::create(std::move(options)));
     COCO_TRY_STATUS(server->start());

@@ -8,3 +8,4 @@ target_sources(coco_unit_tests PRIVATE
 )
 target_sources(coco_unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/server_test.cpp)
 target_link_libraries(coco_unit_tests PRIVATE PkgConfig::HTTPLIB)
+target_sources(coco_unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/guest_client_test.cpp)
