@@ -20,12 +20,16 @@ struct ClientOptions {
   std::string cacert;               // PEM CA bundle; empty: the system store
   bool insecure_skip_tls_verify = false;
   long timeout_s = 60;
+  bool peer_fingerprint = false;    // record the server certificate's SHA-256 fingerprint (HTTPS)
 };
 
 struct HttpResponse {
   long status = 0;
   std::string content_type;
   std::string body;
+  std::vector<std::string> headers;  // "name: value" as received (names as sent by the server)
+  std::string peer_fingerprint;      // "AB:CD:..." when asked for and the connection was HTTPS
+  [[nodiscard]] std::optional<std::string> header(std::string_view name) const;  // case-insensitive
 };
 
 struct HttpRequest {
@@ -35,6 +39,9 @@ struct HttpRequest {
   std::string body;
 };
 
+// A transport failure is Kind::network (connection refused, name not found, timeout: the hint says to check
+// the URL) or Kind::auth for a certificate that does not verify (the message carries the SHA-256 fingerprint
+// of the certificate the server presented, fetched with a second, unverified handshake that sends nothing).
 Result<HttpResponse> http_request(const HttpRequest& request, const ClientOptions& options);
 
 // A bearer token for the admin API, valid 5 minutes.

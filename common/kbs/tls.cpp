@@ -56,10 +56,18 @@ std::string fingerprint_of_der(std::span<const std::uint8_t> der) {
 
 Result<std::string> certificate_fingerprint(const std::filesystem::path& certificate) {
   COCO_TRY(std::string pem, read_file(certificate));
+  auto fp = certificate_fingerprint_pem(pem);
+  if (!fp) {
+    return make_error(fp.error().kind, "no certificate in " + certificate.string());
+  }
+  return fp;
+}
+
+Result<std::string> certificate_fingerprint_pem(std::string_view pem) {
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) {
-    return make_error(Kind::invalid, "no certificate in " + certificate.string());
+    return make_error(Kind::invalid, "no certificate in the PEM text");
   }
   unsigned char* der = nullptr;
   const int len = i2d_X509(cert.get(), &der);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/result.hpp"
@@ -24,5 +25,7 @@ Result<TlsIdentity> ensure_self_signed(const std::filesystem::path& dir, const s
 Result<TlsIdentity> load_tls_identity(const std::filesystem::path& certificate, const std::filesystem::path& private_key);
 // SHA-256 fingerprint of the first certificate of a PEM file.
 Result<std::string> certificate_fingerprint(const std::filesystem::path& certificate);
+// The same for PEM text.
+Result<std::string> certificate_fingerprint_pem(std::string_view pem);
 
 } // namespace coco::kbs

@@ -1,59 +1,139 @@
 #include "tools/coco-kbs/connection.hpp"
 
-#include "common/base/atomic_file.hpp"
-#include "common/crypto/key.hpp"
+#include <cstdlib>
+
+#include "common/cli/settings.hpp"
 
 namespace coco_kbs {
+namespace {
 
-void add_connection_options(coco::cli::Command& cmd, const std::shared_ptr<Connection>& conn) {
+struct RootConnection {
+  std::string url;
+  std::string admin_key;
+  std::string admin_token_file;
+  std::string cacert;
+  bool insecure_skip_tls_verify = false;
+  std::string context;
+};
+
+coco::kbs::EndpointValue value_of(const coco::cli::Context& ctx, std::string_view key) {
+  coco::kbs::EndpointValue v;
+  const coco::cli::SettingValue* s = ctx.settings.find(key);
+  if (s == nullptr || s->values.empty()) {
+    return v;
+  }
+  v.value = s->values.back();
+  v.explicit_value = s->origin == coco::cli::Origin::flag || s->origin == coco::cli::Origin::environment;
+  return v;
+}
+
+} // namespace
+
+void register_connection_root(coco::cli::Command& cmd) {
+  auto conn = cmd.options<RootConnection>();
   auto& app = cmd.app();
-  app.add_option("--url", conn->url, "the KBS, https://HOST:PORT")->required();
-  auto* key = app.add_option("--admin-key", conn->admin_key, "a private key (PEM) to mint admin tokens with");
-  auto* token = app.add_option("--admin-token-file", conn->admin_token_file, "a file holding an admin bearer token");
-  key->excludes(token);
-  auto* cacert = app.add_option("--cacert", conn->cacert, "the CA certificate (PEM) to verify the KBS with");
-  auto* skip = app.add_flag("--insecure-skip-tls-verify", conn->insecure_skip_tls_verify,
-                            "do not verify the KBS's certificate");
-  cacert->excludes(skip);
+  const std::string group = "Connection options";
+  cmd.setting(app.add_option("--url", conn->url, "the KBS, https://HOST:PORT")->type_name("URL")->group(group),
+              "kbs.url");
+  cmd.setting(app.add_option("--admin-key", conn->admin_key, "a private key (PEM) to mint short-lived admin tokens with")
+                  ->type_name("FILE")
+                  ->group(group),
+              "kbs.admin-key");
+  cmd.setting(app.add_option("--admin-token-file", conn->admin_token_file, "a file holding an admin bearer token")
+                  ->type_name("FILE")
+                  ->group(group),
+              "kbs.admin-token-file");
+  cmd.setting(app.add_option("--cacert", conn->cacert, "the CA certificate (PEM) to verify the KBS with")
+                  ->type_name("FILE")
+                  ->group(group),
+              "kbs.cacert");
+  cmd.setting(app.add_flag("--insecure-skip-tls-verify", conn->insecure_skip_tls_verify,
+                           "do not verify the KBS's certificate (tests only)")
+                  ->group(group),
+              "kbs.insecure-skip-tls-verify");
+  cmd.setting(app.add_option("--context", conn->context, "the named connection to use (coco-kbs config get-contexts)")
+                  ->type_name("NAME")
+                  ->group(group),
+              "kbs.context");
+}
+
+std::filesystem::path config_path(const coco::cli::Context& ctx) {
+  if (!ctx.global.config_file.empty()) {
+    return ctx.global.config_file;
+  }
+  if (const coco::cli::SettingValue* s = ctx.settings.find("config"); s != nullptr && !s->values.empty()) {
+    return s->values.front();
+  }
+  if (const char* env = std::getenv("COCO_CONFIG"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  return coco::cli::default_config_path(coco::cli::process_env());
+}
+
+coco::kbs::EndpointSources endpoint_sources(const coco::cli::Context& ctx) {
+  coco::kbs::EndpointSources s;
+  s.url = value_of(ctx, "kbs.url");
+  s.admin_key = value_of(ctx, "kbs.admin-key");
+  s.admin_token_file = value_of(ctx, "kbs.admin-token-file");
+  s.cacert = value_of(ctx, "kbs.cacert");
+  s.insecure_skip_tls_verify = value_of(ctx, "kbs.insecure-skip-tls-verify");
+  s.context = value_of(ctx, "kbs.context").value;
+  return s;
+}
+
+coco::Result<coco::kbs::AdminEndpoint> resolve_endpoint(const coco::cli::Context& ctx) {
+  COCO_TRY(auto contexts, coco::kbs::load_contexts(config_path(ctx)));
+  COCO_TRY(auto endpoint, coco::kbs::resolve_endpoint(endpoint_sources(ctx), contexts));
+  if (endpoint.url.empty()) {
+    return coco::make_error(coco::Kind::usage, "no KBS URL",
+                            "pass --url URL, set COCO_KBS_URL, or select a context (coco-kbs config use-context NAME)");
+  }
+  return endpoint;
+}
+
+std::shared_ptr<bool> add_print_curl(coco::cli::Command& cmd) {
+  auto flag = cmd.options<bool>(false);
+  cmd.app().add_flag("--print-curl", *flag,
+                     "print the equivalent curl command line (token as $TOKEN) instead of sending the request");
+  return flag;
+}
+
+coco::Result<coco::kbs::AdminExchange> admin_send(coco::cli::Context& ctx, const coco::kbs::AdminClient& client,
+                                                  const coco::kbs::AdminRequest& request, bool print_curl) {
+  if (print_curl) {
+    const std::string line = client.curl_command(request);
+    const bool minted = !client.endpoint().admin_key.empty();
+    nlohmann::json doc = {{"curl", line}};
+    if (minted) {
+      doc["token"] = "coco-kbs auth token --key " + coco::kbs::shell_quote(client.endpoint().admin_key);
+    }
+    COCO_TRY_STATUS(ctx.output.emit(doc, [&](std::ostream& out) {
+      if (minted) {
+        out << "TOKEN=\"$(coco-kbs auth token --key " << coco::kbs::shell_quote(client.endpoint().admin_key) << ")\"\n";
+      }
+      out << line << '\n';
+    }));
+    return coco::kbs::AdminExchange{request, {}};
+  }
+  return client.send(request);
 }
 
 coco::Result<coco::kbs::HttpResponse> admin_call(const Connection& conn, const std::string& method,
                                                  const std::string& path, std::string body,
                                                  const std::string& content_type) {
-  coco::kbs::HttpRequest request;
-  request.method = method;
-  std::string base = conn.url;
-  while (!base.empty() && base.back() == '/') {
-    base.pop_back();
-  }
-  request.url = base + path;
-  request.body = std::move(body);
-  if (!content_type.empty()) {
-    request.headers.push_back("Content-Type: " + content_type);
-  }
-  if (!conn.admin_key.empty()) {
-    COCO_TRY(auto key, coco::crypto::PrivateKey::load_file(conn.admin_key));
-    COCO_TRY(auto token, coco::kbs::admin_token(key));
-    request.headers.push_back("Authorization: Bearer " + token);
-  } else if (!conn.admin_token_file.empty()) {
-    COCO_TRY(auto token, coco::read_file(conn.admin_token_file));
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
-      token.pop_back();
-    }
-    request.headers.push_back("Authorization: Bearer " + token);
-  }
-  coco::kbs::ClientOptions options;
-  options.cacert = conn.cacert;
-  options.insecure_skip_tls_verify = conn.insecure_skip_tls_verify;
-  COCO_TRY(auto response, coco::kbs::http_request(request, options));
-  if (response.status < 200 || response.status >= 300) {
-    const coco::Kind kind = response.status == 401 || response.status == 403 ? coco::Kind::denied
-                            : response.status == 404                         ? coco::Kind::not_found
-                                                                             : coco::Kind::failure;
-    return coco::make_error(kind, method + " " + path + ": HTTP " + std::to_string(response.status) + ": " +
-                                      coco::kbs::describe_error_reply(response));
-  }
-  return response;
+  coco::kbs::AdminEndpoint e;
+  e.url = conn.url;
+  e.admin_key = conn.admin_key;
+  e.admin_token_file = conn.admin_token_file;
+  e.cacert = conn.cacert;
+  e.insecure_skip_tls_verify = conn.insecure_skip_tls_verify;
+  coco::kbs::AdminRequest r;
+  r.method = method;
+  r.path = path;
+  r.body = std::move(body);
+  r.content_type = content_type;
+  COCO_TRY(auto exchange, coco::kbs::AdminClient(e).send(r));
+  return std::move(exchange.response);
 }
 
 } // namespace coco_kbs

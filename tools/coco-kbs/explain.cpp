@@ -18,16 +18,24 @@ struct ExplainOptions {
 
 void register_explain(coco::cli::Command& cmd) {
   auto opts = cmd.options<ExplainOptions>();
-  auto conn = cmd.options<Connection>();
+  auto curl = add_print_curl(cmd);
   cmd.app().add_option("REQUEST-ID", opts->request_id, "the request id (X-Request-Id of the reply)")->required();
-  add_connection_options(cmd, conn);
   cmd.description("Fetches the audit entries the KBS recorded for one request and prints them: for a policy "
                   "denial, the rule, the reason, the claims it read and the request data. Needs admin access.");
-  cmd.example("coco-kbs explain 7f3a... --url https://127.0.0.1:8080 --admin-key admin.key --cacert kbs.crt",
+  cmd.example("coco-kbs explain 7f3a... --context prod",
               "why was this resource request denied");
-  cmd.run([opts, conn](coco::cli::Context& ctx) -> coco::Status {
-    COCO_TRY(auto response, admin_call(*conn, "GET", "/kbs/coco/v1/explain/" + opts->request_id));
-    const nlohmann::json doc = nlohmann::json::parse(response.body, nullptr, false);
+  cmd.run([opts, curl](coco::cli::Context& ctx) -> coco::Status {
+    COCO_TRY(auto endpoint, resolve_endpoint(ctx));
+    coco::kbs::AdminRequest request;
+    request.method = "GET";
+    request.path = "/kbs/coco/v1/explain/" + opts->request_id;
+    request.coco_only = true;
+    request.feature = "explain (decision audit)";
+    COCO_TRY(auto exchange, admin_send(ctx, coco::kbs::AdminClient(endpoint), request, *curl));
+    if (exchange.response.status == 0) {
+      return coco::ok();
+    }
+    const nlohmann::json doc = nlohmann::json::parse(exchange.response.body, nullptr, false);
     if (doc.is_discarded()) {
       return coco::make_error(coco::Kind::invalid, "explain: the KBS replied with invalid JSON");
     }

@@ -1,5 +1,6 @@
 target_sources(coco_unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/admin_auth_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/admin_client_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/durability_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/policy_test.cpp
