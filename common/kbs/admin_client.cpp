@@ -227,6 +227,41 @@ Result<nlohmann::json> reference_value_message_from_text(std::string_view text) 
 
 } // namespace admin
 
+Result<KeyUpload> upload_key(const AdminClient& client, std::string_view path, const Secret& key) {
+  COCO_TRY_STATUS(check_resource_path(path));
+  if (key.size() == 0) {
+    return make_error(Kind::invalid, "key for " + std::string(path) + " is empty");
+  }
+  auto put = client.send(admin::resource_set(path, std::string(key.view())));
+  if (!put) {
+    return Error(put.error()).context("uploading the key to kbs:///" + std::string(path));
+  }
+  KeyUpload upload;
+  upload.path = std::string(path);
+  auto back = client.send(admin::resource_get(path));
+  if (!back) {
+    if (back.error().kind == Kind::unsupported) {
+      upload.confirmed_by = "status code";
+      return upload;
+    }
+    return Error(back.error()).context("reading back the key stored at kbs:///" + std::string(path));
+  }
+  const std::string& stored = back->response.body;
+  if (!constant_time_equal(key.bytes(), as_bytes(stored))) {
+    return make_error(Kind::integrity, "the key read back from kbs:///" + std::string(path) + " is not the one uploaded",
+                      "another writer may have replaced it; run the command again");
+  }
+  upload.confirmed_by = "admin read-back";
+  if (auto v = back->response.header("X-Resource-Version")) {
+    try {
+      upload.version = std::stoll(*v);
+    } catch (const std::exception&) {
+      upload.version.reset();
+    }
+  }
+  return upload;
+}
+
 std::string shell_quote(std::string_view word) {
   bool plain = !word.empty();
   for (char c : word) {
@@ -437,7 +472,7 @@ ServerStatus AdminClient::status() const {
   jwks.url = s.url + std::string(k_coco) + "/jwks";
   if (auto answer = http_request(jwks, client_options())) {
     // coco-kbs serve answers (200, or a KBS error when it wants admin credentials); Trustee's router a bare 404.
-    s.coco_extensions = answer->status == 200 || (answer->status != 404 && is_kbs_error_body(*answer));
+    s.coco_extensions = answer->status == 200 || is_kbs_error_body(*answer);
   }
 
   if (m_endpoint.admin_key.empty() && m_endpoint.admin_token_file.empty()) {

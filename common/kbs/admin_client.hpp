@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base/result.hpp"
+#include "common/base/secret.hpp"
 #include "common/crypto/key.hpp"
 #include "common/kbs/client.hpp"
 
@@ -135,6 +136,17 @@ private:
   [[nodiscard]] Result<std::string> bearer_token() const;
   AdminEndpoint m_endpoint;
 };
+
+// A key stored for an image (coco-encrypt -r kbs:///REPO/TYPE/TAG): uploaded, then confirmed. coco-kbs serve
+// lets the admin read it back, and the bytes must match; Trustee has no admin read, so its 200 must do.
+struct KeyUpload {
+  std::string path;
+  std::string confirmed_by;  // "admin read-back" or "status code"
+  std::optional<std::int64_t> version;  // the stored version (coco-kbs serve)
+};
+// Any failure (refused upload, read-back that differs or fails for another reason than Trustee's missing admin
+// read) is an error: the caller must not produce an image whose key is nowhere.
+Result<KeyUpload> upload_key(const AdminClient& client, std::string_view path, const Secret& key);
 
 // Single-quotes a word for a POSIX shell.
 std::string shell_quote(std::string_view word);

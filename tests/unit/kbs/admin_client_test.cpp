@@ -18,6 +18,7 @@
 #include "common/jose/jwt.hpp"
 #include "common/kbs/admin_client.hpp"
 #include "common/kbs/contexts.hpp"
+#include "common/kbs/server.hpp"
 #include "tests/unit/test_util.hpp"
 
 namespace coco::kbs {
@@ -388,6 +389,60 @@ TEST_CASE("explicit connection values beat the context, which beats plain config
   REQUIRE_FALSE(bad);
   CHECK(bad.error().kind == Kind::not_found);
   CHECK(bad.error().hint.find("dev, prod") != std::string::npos);
+}
+
+TEST_CASE("a key uploaded to Trustee is confirmed by the status code alone", "[kbs][admin-client]") {
+  FakeTrustee trustee;
+  AdminEndpoint e;
+  e.url = trustee.url();
+  auto up = upload_key(AdminClient(e), "default/key/img", Secret::from_string("0123456789abcdef0123456789abcdef"));
+  REQUIRE(up);
+  CHECK(up->confirmed_by == "status code");
+  const auto seen = trustee.requests();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].body == "0123456789abcdef0123456789abcdef");
+  CHECK(seen[1].path == "/kbs/coco/v1/resource/default/key/img");
+}
+
+TEST_CASE("a refused key upload fails and is not confirmed", "[kbs][admin-client]") {
+  FakeTrustee trustee(401);
+  AdminEndpoint e;
+  e.url = trustee.url();
+  auto up = upload_key(AdminClient(e), "default/key/img", Secret::from_string("k"));
+  REQUIRE_FALSE(up);
+  CHECK(up.error().kind == Kind::denied);
+  CHECK(up.error().message.starts_with("uploading the key to kbs:///default/key/img"));
+  CHECK(trustee.requests().size() == 1);
+}
+
+TEST_CASE("a key uploaded to coco-kbs serve is confirmed by reading it back", "[kbs][admin-client]") {
+  test::TempDir dir;
+  ServerOptions options;
+  options.config = default_kbs_config();
+  options.config.admin.mode = AdminMode::insecure_allow_all;
+  options.state_dir = dir / "state";
+  options.sockets = std::vector<std::string>{"127.0.0.1:0"};
+  auto server = Server::create(std::move(options));
+  REQUIRE(server);
+  REQUIRE((*server)->start());
+  AdminEndpoint e;
+  e.url = "https://127.0.0.1:" + std::to_string((*server)->addresses()[0].port);
+  e.cacert = (*server)->tls_certificate().string();
+  const AdminClient client(e);
+  auto up = upload_key(client, "default/key/img", Secret::from_string("first-key"));
+  REQUIRE(up);
+  CHECK(up->confirmed_by == "admin read-back");
+  auto again = upload_key(client, "default/key/img", Secret::from_string("second-key"));
+  REQUIRE(again);
+  auto back = client.send(admin::resource_get("default/key/img"));
+  REQUIRE(back);
+  CHECK(back->response.body == "second-key");
+  const ServerStatus s = client.status();
+  CHECK(s.coco_extensions);
+  CHECK(s.tls_verified);
+  CHECK(s.protocol_version == "0.4.0");
+  CHECK_FALSE(s.fingerprint.empty());
+  (*server)->stop();
 }
 
 } // namespace coco::kbs
