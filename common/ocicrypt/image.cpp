@@ -144,7 +144,7 @@ Result<KeyWrappers> decryption_key_wrappers(const DecryptImageOptions& options) 
 bool is_kbs_recipient(std::string_view recipient) { return recipient.rfind("kbs://", 0) == 0; }
 
 Result<std::optional<KbsKek>> prepare_kbs_kek(std::span<const std::string> recipients,
-                                              const std::filesystem::path& kek_out) {
+                                              const std::filesystem::path& kek_out, bool kek_out_optional) {
   const std::string* kid = nullptr;
   for (const std::string& r : recipients) {
     if (is_kbs_recipient(r)) {
@@ -158,13 +158,18 @@ Result<std::optional<KbsKek>> prepare_kbs_kek(std::span<const std::string> recip
     }
     return std::optional<KbsKek>();
   }
-  if (kek_out.empty()) {
+  if (kek_out.empty() && !kek_out_optional) {
     return make_error(Kind::usage, "a kbs:/// recipient needs --kek-out FILE",
                       "the key-encryption key is written there, for the KBS to serve as the resource");
   }
   KbsKek out;
   out.kid = *kid;
   COCO_TRY(out.resource_path, kbs_resource_path(*kid));
+  if (kek_out.empty()) {
+    out.kek = crypto::random_secret(32);
+    out.generated = true;
+    return std::optional<KbsKek>(std::move(out));
+  }
   std::error_code ec;
   if (std::filesystem::exists(kek_out, ec)) {
     COCO_TRY(out.kek, load_kek_file(kek_out));

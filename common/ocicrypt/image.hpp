@@ -107,9 +107,10 @@ struct KbsKek {
   Secret kek;
   bool generated = false;     // true when written to kek_out just now
 };
-// std::nullopt when no recipient is kbs:///; a usage error when one is and kek_out is empty.
+// std::nullopt when no recipient is kbs:///. With kek_out empty the KEK is generated in memory only when
+// `kek_out_optional` (the caller stores it elsewhere, e.g. uploads it to a KBS); otherwise a usage error.
 Result<std::optional<KbsKek>> prepare_kbs_kek(std::span<const std::string> recipients,
-                                              const std::filesystem::path& kek_out);
+                                              const std::filesystem::path& kek_out, bool kek_out_optional = false);
 
 bool is_kbs_recipient(std::string_view recipient);
 

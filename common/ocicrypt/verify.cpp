@@ -249,6 +249,9 @@ private:
 
   Status decrypt_layer(const oci::Descriptor& layer) {
     COCO_TRY(UnwrappedKeys keys, unwrap_layer_keys(layer.annotations, m_wrappers));
+    if (m_options.unwrap_only) {
+      return ok();
+    }
     COCO_TRY(auto reader, m_source.get_blob(layer));
     const std::string id = layer.digest.str() + "+verify";
     m_progress.begin(id, "verify " + layer.digest.short_str(), static_cast<std::uint64_t>(layer.size));

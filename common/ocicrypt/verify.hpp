@@ -7,7 +7,7 @@
 // - wrapped-key:   an encrypted layer has no key annotation, or one that does not parse (jwe, pgp, pkcs7, the
 //                  kbs packet; other provider packets must at least be base64);
 // - decrypt:       with keys given, the layer's key does not unwrap or its ciphertext fails the HMAC (each layer
-//                  is decrypted in full and thrown away);
+//                  is decrypted in full and thrown away; with unwrap_only only the key is unwrapped);
 // - guest-zstd:    a tar+zstd+encrypted layer (the CoCo guest decrypts tar and tar+gzip only, image-rs
 //                  decrypt.rs), and guest-media-type for any other type the guest refuses;
 // - guest-kid:     a kbs packet (provider.attestation-agent) whose kid is not kbs:///REPO/TYPE/TAG;
@@ -34,6 +34,8 @@ struct VerifyOptions {
   std::vector<std::string> keys;
   std::vector<Secret> kbs_keks;
   WrapperOptions wrappers;
+  // With keys: only check that every encrypted layer's key unwraps (the layers themselves are not read).
+  bool unwrap_only = false;
 };
 
 struct VerifyProblem {

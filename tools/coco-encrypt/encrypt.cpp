@@ -1,6 +1,8 @@
 // coco-encrypt encrypt SRC DST -r RECIPIENT...: copies an image with its layers encrypted (ocicrypt's
 // AES_256_CTR_HMAC_SHA256, keys wrapped for every recipient), as `skopeo copy --encryption-key` does.
+#include "common/base/log.hpp"
 #include "tools/coco-encrypt/commands.hpp"
+#include "tools/coco-encrypt/kbs_upload.hpp"
 #include "tools/coco-encrypt/scope.hpp"
 
 namespace coco_encrypt {
@@ -14,6 +16,7 @@ struct EncryptArgs {
   std::string kek_out;
   std::string compress;
   ScopeFlags scope;
+  KbsUploadFlags kbs;
 };
 
 } // namespace
@@ -38,6 +41,7 @@ void register_encrypt(coco::cli::Command& cmd) {
                                    "tar and tar+gzip layers only)"),
               {"gzip"});
   opts->scope.add_to(cmd);
+  opts->kbs.add_to(cmd);
   cmd.description(
       "Copies SRC to DST (any transport coco copy supports) with its layers encrypted as ocicrypt does: each "
       "layer gets a fresh AES-256-CTR key and HMAC-SHA256, its media type gains +encrypted, and its keys are "
@@ -46,11 +50,17 @@ void register_encrypt(coco::cli::Command& cmd) {
       "files, constant memory); the HMAC-bearing annotations are written with the manifest, after the layers. A "
       "layer that cannot be encrypted fails the command: the result is never silently plain. A "
       "kbs:///REPO/TYPE/TAG recipient wraps the keys with a key-encryption key kept in --kek-out (generated when "
-      "the file does not exist); upload it to the KBS as that resource. zstd layers cannot be decrypted by a "
+      "the file does not exist); upload it to the KBS as that resource, or let --kbs-context (or --kbs-url) do it in "
+      "the same step: the key is generated (kept in --kek-out only if given), uploaded with an admin token, "
+      "confirmed (read back from coco-kbs serve; Trustee has no admin read, so its status code must do), and "
+      "after encryption checked to unwrap every layer's key. A failed upload fails the command before any image "
+      "is written. zstd layers cannot be decrypted by a "
       "CoCo guest: with a kbs:/// recipient they are refused unless --compress gzip recompresses them.");
   cmd.example("coco-encrypt encrypt oci:app:v1 oci:app:enc -r jwe:pub.pem", "encrypt every layer for an RSA or EC key");
   cmd.example("coco-encrypt encrypt oci:app:v1 oci:app:enc -r kbs:///default/key/app --kek-out app.kek",
               "encrypt for a KBS resource, keeping the KEK in app.kek");
+  cmd.example("coco-encrypt encrypt oci:app:v1 docker://registry.example/app:enc -r kbs:///default/key/app --kbs-context prod",
+              "generate the key, upload it to the KBS of context prod, encrypt and push");
   cmd.example("coco-encrypt encrypt oci:app:v1 oci:app:enc -r jwe:pub.pem --layer -1", "encrypt only the top layer");
   cmd.example("coco-encrypt encrypt oci:app:zstd oci:app:enc -r kbs:///default/key/app --kek-out app.kek --compress gzip",
               "a zstd image for a CoCo guest");
@@ -62,16 +72,39 @@ void register_encrypt(coco::cli::Command& cmd) {
     options.recipients = opts->recipients;
     options.layers = opts->layers;
     options.zstd_to_gzip = opts->compress == "gzip";
-    COCO_TRY(std::optional<coco::ocicrypt::KbsKek> kbs, coco::ocicrypt::prepare_kbs_kek(opts->recipients, opts->kek_out));
+    const bool upload = opts->kbs.requested();
+    COCO_TRY(std::optional<coco::ocicrypt::KbsKek> kbs,
+             coco::ocicrypt::prepare_kbs_kek(opts->recipients, opts->kek_out, upload));
+    if (upload && !kbs) {
+      return coco::make_error(coco::Kind::usage, "--kbs-context/--kbs-url need a kbs:///REPO/TYPE/TAG recipient",
+                              "add -r kbs:///REPO/TYPE/TAG: the key-encryption key is uploaded as that resource");
+    }
+    std::optional<coco::kbs::KeyUpload> uploaded;
+    if (upload) {
+      COCO_TRY(coco::kbs::AdminEndpoint endpoint, opts->kbs.endpoint(ctx));
+      COCO_TRY(uploaded, upload_kek(endpoint, *kbs));
+      coco::log::info("uploaded the key-encryption key to " + endpoint.url + " as " + uploaded->path +
+                      " (confirmed by " + uploaded->confirmed_by + ")");
+    }
     if (kbs) {
       options.wrappers.kbs_kek = kbs->kek;
     }
     COCO_TRY(coco::ocicrypt::ImageResult result, coco::ocicrypt::encrypt_image(src, dst, options, ctx.progress));
+    if (uploaded) {
+      COCO_TRY_STATUS(check_kek_unwraps(dst, options.scope, *kbs));
+    }
     nlohmann::json doc{{"source", src.str()},
                        {"destination", dst.str()},
                        {"digest", result.manifest_digest.str()},
                        {"mediaType", result.media_type},
                        {"layersEncrypted", result.layers}};
+    if (uploaded) {
+      nlohmann::json k{{"resource", uploaded->path}, {"confirmedBy", uploaded->confirmed_by}, {"layerKeysChecked", true}};
+      if (uploaded->version) {
+        k["version"] = *uploaded->version;
+      }
+      doc["kbsKey"] = std::move(k);
+    }
     return ctx.output.emit(doc, [&](std::ostream& out) { out << result.manifest_digest.str() << '\n'; });
   });
 }
