@@ -769,6 +769,15 @@ struct Server::Impl {
     svr.Post(kbs_pattern, kbs);
     svr.Put(kbs_pattern, kbs);
     svr.Delete(kbs_pattern, kbs);
+    // Registered before the /kbs/coco/v1/(.*) routes (httplib takes the first match): the JWKS is public.
+    const auto jwks = [this](const httplib::Request& req, httplib::Response& res) {
+      serve(req, res, [this](Exchange& x) {
+        x.route = "jwks";
+        reply_json(x, 200, broker->jwks());
+      });
+    };
+    svr.Get("/.well-known/jwks.json", jwks);
+    svr.Get(std::string(k_coco_prefix) + "jwks", jwks);
     const auto coco = [this](const httplib::Request& req, httplib::Response& res) {
       serve(req, res, [this](Exchange& x) {
         const std::string rest = x.req.matches.size() > 1 ? std::string(x.req.matches[1]) : std::string();
@@ -801,14 +810,6 @@ struct Server::Impl {
         x.res.set_content(metrics.render(), "text/plain; version=0.0.4");
       });
     });
-    const auto jwks = [this](const httplib::Request& req, httplib::Response& res) {
-      serve(req, res, [this](Exchange& x) {
-        x.route = "jwks";
-        reply_json(x, 200, broker->jwks());
-      });
-    };
-    svr.Get("/.well-known/jwks.json", jwks);
-    svr.Get(std::string(k_coco_prefix) + "jwks", jwks);
     svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty() && res.status == 404) {
         res.set_content(R"({"detail":"not found"})", "application/json");

@@ -44,6 +44,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -sk "$url/healthz" | grep -q ok || fail "no /healthz"
+# The EAR signer's JWKS is public at both paths (no admin credential).
+for p in /.well-known/jwks.json /kbs/coco/v1/jwks; do
+  curl -sk "$url$p" | jq -e '.keys | length == 1' >/dev/null || fail "no public JWKS at $p"
+done
 grep -q "listening on $url" "$work/serve.log" || fail "no listening address printed"
 grep -q "fingerprint" "$work/serve.log" || fail "no fingerprint printed"
 key="$(sed -n 's/^admin key //p' "$work/serve.log")"
