@@ -101,8 +101,10 @@ std::string_view failure_label(KbsFailure f) {
 }
 
 KbsFailure classify_failure(const Error& error) {
+  // At the start, or after context a caller prefixed ("layer 1 (sha256:...): kbs:///r/t/g: resource refused: ...").
   for (const auto& [cls, label] : k_labels) {
-    if (error.message.starts_with(label) && error.message.size() > label.size() && error.message[label.size()] == ':') {
+    const std::string tagged = std::string(label) + ": ";
+    if (error.message.starts_with(tagged) || error.message.find(": " + tagged) != std::string::npos) {
       return cls;
     }
   }

@@ -45,7 +45,8 @@ enum class KbsFailure {
 // "no tee interface", "evidence could not be produced", "kbs unreachable", "kbs tls failure", "kbs protocol error",
 // "attestation refused", "resource refused" ("" for none).
 std::string_view failure_label(KbsFailure failure);
-// The class of an error produced by this module (from the label its message starts with); none otherwise.
+// The class of an error produced by this module (from its label, at the start of the message or after context a
+// caller added: "layer 1: resource refused: ..."); none otherwise.
 KbsFailure classify_failure(const Error& error);
 
 enum class TeeKeyType { ec_p256, rsa };

@@ -9,6 +9,7 @@ namespace {
 
 const coco::cli::CommandSpec k_commands[] = {
     {"attest", "run the KBS attestation handshake and print the token's claims", register_attest},
+    {"decrypt", "fetch an image's keys from the KBS after attesting and decrypt the image", register_decrypt},
     {"doctor", "report which TEE interfaces this machine has and what to fix", register_doctor},
     {"evidence", "produce TEE evidence (real, simulated or sample)", register_evidence},
     {"get-resource", "attest to the KBS and fetch one resource", register_get_resource},

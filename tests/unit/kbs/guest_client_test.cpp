@@ -191,4 +191,6 @@ TEST_CASE("kbs resource URIs are parsed with Trustee's path rules", "[kbs][guest
   CHECK_FALSE(parse_kbs_resource_uri("kbs:///a/b/c/d"));
   CHECK(classify_failure(make_error(Kind::network, "kbs unreachable: x")) == KbsFailure::unreachable);
   CHECK(classify_failure(make_error(Kind::network, "kbs unreachable")) == KbsFailure::none);
+  CHECK(classify_failure(make_error(Kind::denied, "layer 1 (sha256:ab): kbs:///a/b/c: resource refused: x")) ==
+        KbsFailure::resource_refused);
 }
