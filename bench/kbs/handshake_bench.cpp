@@ -75,6 +75,7 @@ std::string handshake(int port, const std::string& ca) {
   client.set_ca_cert_path(ca);
   client.enable_server_certificate_verification(true);
   client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
   auto tee = make_tee_key();
   if (!tee) {
     return "key: " + tee.error().message;

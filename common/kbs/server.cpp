@@ -815,6 +815,8 @@ struct Server::Impl {
         res.set_content(R"({"detail":"not found"})", "application/json");
       }
     });
+    // Small request/response pairs: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms per exchange.
+    svr.set_tcp_nodelay(true);
     svr.set_payload_max_length(static_cast<std::size_t>(options.config.http_server.payload_request_size) * 1024 * 1024);
     if (options.config.http_server.worker_count && *options.config.http_server.worker_count > 0) {
       const auto n = static_cast<std::size_t>(*options.config.http_server.worker_count);
