@@ -168,18 +168,28 @@ private:
 
   // Copies one blob unchanged.
   Status copy_blob(const Descriptor& d, std::string_view what) {
-    std::string id = d.digest.str();
+    const std::string label = std::string(what) + " " + d.digest.short_str();
     COCO_TRY(bool present, m_dst.has_blob(d));
     if (present) {
-      m_progress.begin(id, std::string(what) + " " + d.digest.short_str(), static_cast<std::uint64_t>(d.size));
-      m_progress.end(id, "skipped");
-      ++m_result.blobs_skipped;
+      skip(d.digest.str(), label, d.size);
       return ok();
     }
     COCO_TRY(auto reader, m_src.get_blob(d));
-    m_progress.begin(id, std::string(what) + " " + d.digest.short_str(), static_cast<std::uint64_t>(d.size));
-    ProgressReader counted(*reader, m_progress, id);
-    auto stored = m_dst.put_blob(counted, d);
+    return store(*reader, d, d.digest.str(), label, d.size);
+  }
+
+  void skip(const std::string& id, const std::string& label, std::int64_t size) {
+    m_progress.begin(id, label, static_cast<std::uint64_t>(size));
+    m_progress.end(id, "skipped");
+    ++m_result.blobs_skipped;
+  }
+
+  // Writes `reader` to the destination as `target`, reporting progress under `id`.
+  Status store(BlobReader& reader, const Descriptor& target, const std::string& id, const std::string& label,
+               std::int64_t size) {
+    m_progress.begin(id, label, static_cast<std::uint64_t>(size));
+    ProgressReader counted(reader, m_progress, id);
+    auto stored = m_dst.put_blob(counted, target);
     m_progress.end(id, stored ? "done" : "failed");
     if (!stored) {
       return stored.error();
@@ -247,23 +257,13 @@ private:
 
   Status copy_unchanged(BlobReader& reader, const Descriptor& source, const Descriptor& target,
                         const std::string& what) {
-    std::string id = source.digest.str();
+    const std::string label = what + " " + source.digest.short_str();
     COCO_TRY(bool present, m_dst.has_blob(target));
-    m_progress.begin(id, what + " " + source.digest.short_str(), static_cast<std::uint64_t>(source.size));
     if (present) {
-      m_progress.end(id, "skipped");
-      ++m_result.blobs_skipped;
+      skip(source.digest.str(), label, source.size);
       return ok();
     }
-    ProgressReader counted(reader, m_progress, id);
-    auto stored = m_dst.put_blob(counted, target);
-    m_progress.end(id, stored ? "done" : "failed");
-    if (!stored) {
-      return stored.error();
-    }
-    ++m_result.blobs_copied;
-    m_result.bytes_copied += static_cast<std::uint64_t>(stored->size);
-    return ok();
+    return store(reader, target, source.digest.str(), label, source.size);
   }
 
   ImageSource& m_src;

@@ -5,6 +5,7 @@
 #include "common/attest/source.hpp"
 #include "common/base/atomic_file.hpp"
 #include "tools/coco-attest/commands.hpp"
+#include "tools/coco-attest/kbs_session.hpp"
 
 namespace coco_attest {
 namespace {
@@ -17,33 +18,6 @@ struct EvidenceOptions {
   std::string out;
 };
 
-coco::Result<std::unique_ptr<coco::attest::EvidenceSource>> open(const EvidenceOptions& o) {
-  coco::attest::SourceOptions options;
-  if (!o.sim_dir.empty()) {
-    options.sim_dir = o.sim_dir;
-  }
-  if (!o.measurement.empty()) {
-    auto m = coco::hex_decode(o.measurement);
-    if (!m || m->size() != 48) {
-      return coco::make_error(coco::Kind::usage, "--measurement must be 48 bytes of hex (96 digits)");
-    }
-    if (o.tee == "sim-snp") {
-      options.sim_snp.measurement = *m;
-    } else if (o.tee == "sim-tdx") {
-      options.sim_tdx.mr_td = *m;
-    } else {
-      return coco::make_error(coco::Kind::usage, "--measurement applies only to --tee sim-snp or sim-tdx");
-    }
-  }
-  if ((o.tee == "sim-snp" || o.tee == "sim-tdx") && o.sim_dir.empty()) {
-    return coco::make_error(coco::Kind::usage, "--tee " + o.tee + " needs --sim-dir",
-                            "create one with `coco-attest sim init DIR`");
-  }
-  if (o.tee.empty()) {
-    return coco::attest::detect_source(options);
-  }
-  return coco::attest::open_source(o.tee, options);
-}
 } // namespace
 
 void register_evidence(coco::cli::Command& cmd) {
@@ -70,7 +44,7 @@ void register_evidence(coco::cli::Command& cmd) {
               "simulated SEV-SNP evidence with a chosen measurement");
   cmd.example("coco-attest evidence --tee sample --report-data 00ff --out ev.json", "sample evidence into a file");
   cmd.run([opts](coco::cli::Context& ctx) -> coco::Status {
-    COCO_TRY(auto source, open(*opts));
+    COCO_TRY(auto source, open_source_from_flags({opts->tee, opts->sim_dir, opts->measurement, {}}));
     const coco::attest::Tee tee = source->tee();
     COCO_TRY(auto digest, binding_digest(tee, opts->nonce, opts->report_data));
     const coco::Bytes d = digest ? *digest : coco::Bytes(64, 0);

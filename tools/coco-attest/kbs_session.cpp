@@ -51,32 +51,36 @@ void KbsOptions::add_to(coco::cli::Command& cmd, bool kbs_required) {
   app.add_option("--timeout", timeout_s, "seconds allowed per request (default 30)")->type_name("SECONDS");
 }
 
-coco::Result<std::unique_ptr<coco::attest::EvidenceSource>> open_evidence_source(const KbsOptions& o) {
+coco::Result<std::unique_ptr<coco::attest::EvidenceSource>> open_source_from_flags(const SourceFlags& f) {
   coco::attest::SourceOptions options;
-  if (!o.sim_dir.empty()) {
-    options.sim_dir = o.sim_dir;
+  if (!f.sim_dir.empty()) {
+    options.sim_dir = f.sim_dir;
   }
-  if (!o.tpm_tcti.empty()) {
-    options.tpm_tcti = o.tpm_tcti;
+  if (!f.tpm_tcti.empty()) {
+    options.tpm_tcti = f.tpm_tcti;
   }
-  if (!o.measurement.empty()) {
-    auto m = coco::hex_decode(o.measurement);
+  if (!f.measurement.empty()) {
+    auto m = coco::hex_decode(f.measurement);
     if (!m || m->size() != 48) {
       return coco::make_error(coco::Kind::usage, "--measurement must be 48 bytes of hex (96 digits)");
     }
-    if (o.tee == "sim-snp") {
+    if (f.tee == "sim-snp") {
       options.sim_snp.measurement = *m;
-    } else if (o.tee == "sim-tdx") {
+    } else if (f.tee == "sim-tdx") {
       options.sim_tdx.mr_td = *m;
     } else {
       return coco::make_error(coco::Kind::usage, "--measurement applies only to --tee sim-snp or sim-tdx");
     }
   }
-  if ((o.tee == "sim-snp" || o.tee == "sim-tdx") && o.sim_dir.empty()) {
-    return coco::make_error(coco::Kind::usage, "--tee " + o.tee + " needs --sim-dir",
+  if ((f.tee == "sim-snp" || f.tee == "sim-tdx") && f.sim_dir.empty()) {
+    return coco::make_error(coco::Kind::usage, "--tee " + f.tee + " needs --sim-dir",
                             "create one with `coco-attest sim init DIR`");
   }
-  auto source = o.tee.empty() ? coco::attest::detect_source(options) : coco::attest::open_source(o.tee, options);
+  return f.tee.empty() ? coco::attest::detect_source(options) : coco::attest::open_source(f.tee, options);
+}
+
+coco::Result<std::unique_ptr<coco::attest::EvidenceSource>> open_evidence_source(const KbsOptions& o) {
+  auto source = open_source_from_flags({o.tee, o.sim_dir, o.measurement, o.tpm_tcti});
   if (!source) {
     if (source.error().kind == coco::Kind::usage) {
       return source.error();

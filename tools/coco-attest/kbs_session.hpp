@@ -43,6 +43,16 @@ struct KbsOptions {
   void add_to(coco::cli::Command& cmd, bool kbs_required = true);
 };
 
+// The evidence-source flags shared by evidence and the KBS commands.
+struct SourceFlags {
+  std::string tee;  // "" = the first real TEE interface found
+  std::string sim_dir;
+  std::string measurement;  // hex, simulated evidence only
+  std::string tpm_tcti;
+};
+// The source those flags name; bad combinations are usage errors.
+coco::Result<std::unique_ptr<coco::attest::EvidenceSource>> open_source_from_flags(const SourceFlags& flags);
+
 // The evidence source of --tee (default: the first real TEE interface). A missing interface is classified
 // no_tee, bad options are usage errors.
 coco::Result<std::unique_ptr<coco::attest::EvidenceSource>> open_evidence_source(const KbsOptions& options);
