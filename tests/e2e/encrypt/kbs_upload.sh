@@ -25,7 +25,9 @@ make_two_layer_image "$T/src" v1
 orig=$(layer_digests "oci:$T/src:v1")
 
 # The key goes to the KBS only: no --kek-out, nothing on disk.
-run_enc 0 -o json encrypt "oci:$T/src:v1" "oci:$T/enc:v1" -r kbs:///default/image-key/app --kbs-context local
+# (stdout only: with -o json the progress events go to stderr as JSON lines.)
+out=$("$COCO_ENCRYPT" -o json encrypt "oci:$T/src:v1" "oci:$T/enc:v1" -r kbs:///default/image-key/app \
+  --kbs-context local 2>"$T/enc.err") || { cat "$T/enc.err" >&2; fail "one-step encrypt with --kbs-context"; }
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); k=d["kbsKey"]
 assert k["resource"] == "default/image-key/app" and k["confirmedBy"] == "admin read-back" and k["layerKeysChecked"], d' \
   "$out" || fail "encrypt report: $out"
