@@ -25,6 +25,7 @@
 
 #include <httplib.h>
 
+#include "bench/bench_env.hpp"
 #include "common/attest/binding.hpp"
 #include "common/base/atomic_file.hpp"
 #include "common/base/encoding.hpp"
@@ -42,17 +43,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::filesystem::path shared_dir() {
-  if (const char* env = std::getenv("COCO_SHARED_DIR")) {
-    return env;
-  }
-  return COCO_SHARED_DIR;
-}
-
-double load_average() {
-  double l[1] = {0};
-  return ::getloadavg(l, 1) == 1 ? l[0] : -1;
-}
+using bench::load_average;
+using bench::shared_dir;
 
 struct TeeKey {
   crypto::PrivateKey key;

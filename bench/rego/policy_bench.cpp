@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_env.hpp"
 #include "common/base/atomic_file.hpp"
 #include "common/kbs/policy.hpp"
 
@@ -23,17 +24,8 @@ using namespace coco;
 
 namespace {
 
-std::filesystem::path shared_dir() {
-  if (const char* env = std::getenv("COCO_SHARED_DIR")) {
-    return env;
-  }
-  return COCO_SHARED_DIR;
-}
-
-double load_average() {
-  double l[1] = {0};
-  return ::getloadavg(l, 1) == 1 ? l[0] : -1;
-}
+using bench::load_average;
+using bench::shared_dir;
 
 // Runs `one` on `threads` threads for `seconds`; returns evaluations per second (all threads together).
 double rate(int threads, double seconds, const std::function<bool()>& one, std::atomic<bool>& wrong) {
