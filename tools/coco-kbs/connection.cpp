@@ -118,22 +118,4 @@ coco::Result<coco::kbs::AdminExchange> admin_send(coco::cli::Context& ctx, const
   return client.send(request);
 }
 
-coco::Result<coco::kbs::HttpResponse> admin_call(const Connection& conn, const std::string& method,
-                                                 const std::string& path, std::string body,
-                                                 const std::string& content_type) {
-  coco::kbs::AdminEndpoint e;
-  e.url = conn.url;
-  e.admin_key = conn.admin_key;
-  e.admin_token_file = conn.admin_token_file;
-  e.cacert = conn.cacert;
-  e.insecure_skip_tls_verify = conn.insecure_skip_tls_verify;
-  coco::kbs::AdminRequest r;
-  r.method = method;
-  r.path = path;
-  r.body = std::move(body);
-  r.content_type = content_type;
-  COCO_TRY(auto exchange, coco::kbs::AdminClient(e).send(r));
-  return std::move(exchange.response);
-}
-
 } // namespace coco_kbs

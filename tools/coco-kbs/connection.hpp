@@ -38,16 +38,4 @@ std::shared_ptr<bool> add_print_curl(coco::cli::Command& cmd);
 coco::Result<coco::kbs::AdminExchange> admin_send(coco::cli::Context& ctx, const coco::kbs::AdminClient& client,
                                                   const coco::kbs::AdminRequest& request, bool print_curl);
 
-// Legacy per-command options (kept for commands registered elsewhere that still use them).
-struct Connection {
-  std::string url;
-  std::string admin_key;
-  std::string admin_token_file;
-  std::string cacert;
-  bool insecure_skip_tls_verify = false;
-};
-coco::Result<coco::kbs::HttpResponse> admin_call(const Connection& conn, const std::string& method,
-                                                 const std::string& path, std::string body = {},
-                                                 const std::string& content_type = {});
-
 } // namespace coco_kbs
