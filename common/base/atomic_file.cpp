@@ -1,5 +1,7 @@
 #include "common/base/atomic_file.hpp"
 
+#include "common/base/direct_writer.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -58,9 +60,18 @@ Result<AtomicFile> AtomicFile::create(const fs::path& target, unsigned mode) {
   return AtomicFile(target, temp, fd);
 }
 
+Result<AtomicFile> AtomicFile::create_bulk(const fs::path& target, unsigned mode) {
+  COCO_TRY(auto file, create(target, mode));
+  file.m_bulk = std::make_unique<DirectWriter>(file.m_fd, target.string());
+  return file;
+}
+
+AtomicFile::AtomicFile(fs::path target, fs::path temp, int fd)
+    : m_target(std::move(target)), m_temp(std::move(temp)), m_fd(fd) {}
+
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : m_target(std::move(other.m_target)), m_temp(std::move(other.m_temp)), m_fd(other.m_fd),
-      m_committed(other.m_committed) {
+      m_committed(other.m_committed), m_bulk(std::move(other.m_bulk)), m_space(std::move(other.m_space)) {
   other.m_fd = -1;
   other.m_committed = true;
 }
@@ -68,6 +79,7 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
 AtomicFile::~AtomicFile() { abandon(); }
 
 void AtomicFile::abandon() {
+  m_bulk.reset();  // joins its thread before the descriptor closes
   if (m_fd >= 0) {
     ::close(m_fd);
     m_fd = -1;
@@ -81,6 +93,9 @@ void AtomicFile::abandon() {
 Status AtomicFile::write(std::span<const std::uint8_t> data) {
   if (m_fd < 0) {
     return make_error(Kind::internal, "write after commit");
+  }
+  if (m_bulk) {
+    return m_bulk->write(data);
   }
   const std::uint8_t* p = data.data();
   std::size_t left = data.size();
@@ -99,9 +114,32 @@ Status AtomicFile::write(std::span<const std::uint8_t> data) {
   return ok();
 }
 
+std::span<std::uint8_t> AtomicFile::space() {
+  if (m_bulk) {
+    return m_bulk->space();
+  }
+  m_space.resize(256 * 1024);
+  return m_space;
+}
+
+Status AtomicFile::wrote(std::size_t n) {
+  if (m_bulk) {
+    return m_bulk->wrote(n);
+  }
+  return write(std::span<const std::uint8_t>(m_space.data(), n));
+}
+
 Status AtomicFile::commit() {
   if (m_fd < 0) {
     return make_error(Kind::internal, "commit twice");
+  }
+  if (m_bulk) {
+    Status finished = m_bulk->finish();
+    m_bulk.reset();
+    if (!finished) {
+      abandon();
+      return finished;
+    }
   }
   if (::fsync(m_fd) != 0 && errno != EINVAL) {
     int err = errno;

@@ -7,10 +7,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "common/base/result.hpp"
+
+namespace coco {
+class DirectWriter;
+}
 
 namespace coco {
 
@@ -18,6 +24,9 @@ class AtomicFile {
 public:
   // mode is applied at creation (0600 for files holding keys), before any byte is written.
   static Result<AtomicFile> create(const std::filesystem::path& target, unsigned mode = 0644);
+  // For a large sequential output (an image layer): the bytes go to the disk with O_DIRECT from a background
+  // thread while they are produced (see DirectWriter), instead of through the page cache at commit.
+  static Result<AtomicFile> create_bulk(const std::filesystem::path& target, unsigned mode = 0644);
   AtomicFile(AtomicFile&& other) noexcept;
   AtomicFile& operator=(AtomicFile&& other) = delete;
   AtomicFile(const AtomicFile&) = delete;
@@ -28,6 +37,9 @@ public:
   Status write(std::string_view data) {
     return write(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
   }
+  // Writable space for the next bytes (no copy for a bulk file); fill a prefix and call wrote().
+  std::span<std::uint8_t> space();
+  Status wrote(std::size_t n);
   // fsync, close and rename over the target.
   Status commit();
   [[nodiscard]] const std::filesystem::path& temp_path() const { return m_temp; }
@@ -35,13 +47,14 @@ public:
   [[nodiscard]] int fd() const { return m_fd; }
 
 private:
-  AtomicFile(std::filesystem::path target, std::filesystem::path temp, int fd)
-      : m_target(std::move(target)), m_temp(std::move(temp)), m_fd(fd) {}
+  AtomicFile(std::filesystem::path target, std::filesystem::path temp, int fd);
   void abandon();
   std::filesystem::path m_target;
   std::filesystem::path m_temp;
   int m_fd = -1;
   bool m_committed = false;
+  std::unique_ptr<DirectWriter> m_bulk;
+  std::vector<std::uint8_t> m_space;  // space() of an ordinary file
 };
 
 // Write a whole file atomically.

@@ -126,15 +126,14 @@ Result<std::string> read_small_blob(BlobReader& reader, std::size_t limit, std::
 }
 
 Result<WrittenBlob> write_blob_file(BlobReader& reader, const std::filesystem::path& target) {
-  COCO_TRY(auto file, AtomicFile::create(target, 0644));
+  COCO_TRY(auto file, AtomicFile::create_bulk(target, 0644));
   HashingReader hashing(reader);
-  std::vector<std::uint8_t> buf(k_chunk_size);
   while (true) {
-    COCO_TRY(std::size_t n, hashing.read(buf));
+    COCO_TRY(std::size_t n, hashing.read(file.space()));
     if (n == 0) {
       break;
     }
-    COCO_TRY_STATUS(file.write(std::span<const std::uint8_t>(buf.data(), n)));
+    COCO_TRY_STATUS(file.wrote(n));
   }
   COCO_TRY_STATUS(file.commit());
   return WrittenBlob{hashing.digest(), hashing.size()};
