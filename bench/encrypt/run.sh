@@ -3,7 +3,8 @@
 # decrypted by coco-encrypt and by `skopeo copy --encryption-key / --decryption-key` in the same run (jwe,
 # EC P-256). Prints wall times, ratios skopeo/coco (higher is better for coco), peak RSS of both, and the
 # bound: the passes over the data that cannot be avoided (digest of the input, AES-256-CTR, HMAC-SHA256,
-# digest of the output) at the rates `openssl speed` measures now, spread over the cores. Never asserts.
+# digest of the output) at the rates `openssl speed` measures now, spread over the cores, and the disk's direct
+# write rate for context. Never asserts.
 #   COCO_BENCH_SIZE_MB   layer size for the timing runs (default 1024)
 #   COCO_BENCH_RSS_MB    layer size for the peak-RSS runs (default 0: skipped; e.g. 4096)
 # Build coco-encrypt with CMAKE_BUILD_TYPE=Release for meaningful figures; on a loaded machine compare the CPU
@@ -77,17 +78,22 @@ aes=$(openssl_rate -evp aes-256-ctr)
 sha=$(openssl_rate -evp sha256)
 hmac=$(openssl_rate -hmac sha256 2>/dev/null || true)
 [[ -n $hmac && $hmac != 0 ]] || hmac=$sha
+# The disk's sequential write rate as coco-encrypt writes layers (O_DIRECT, 1 MiB writes), for context: a wall
+# time above the CPU bound may be the disk's.
+disk=$(dd if=/dev/zero of="$T/disk-probe" bs=1M count=256 oflag=direct 2>&1 | awk '/copied/ {print $(NF-1), $NF}')
+rm -f "$T/disk-probe"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 awk -v mb="$SIZE_MB" -v se="$s_enc" -v ce="$c_enc" -v sd="$s_dec" -v cd="$c_dec" \
     -v ser="$s_enc_rss" -v cer="$c_enc_rss" -v sdr="$s_dec_rss" -v cdr="$c_dec_rss" \
     -v sec="$s_enc_cpu" -v cec="$c_enc_cpu" -v sdc="$s_dec_cpu" -v cdc="$c_dec_cpu" \
-    -v aes="$aes" -v sha="$sha" -v hmac="$hmac" -v cores="$CORES" 'BEGIN {
+    -v aes="$aes" -v sha="$sha" -v hmac="$hmac" -v cores="$CORES" -v disk="${disk:-unknown}" 'BEGIN {
   bytes = mb * 1048576 / 1e6   # MB
   # CPU seconds per MB for the unavoidable passes, then wall time on `cores` cores.
   per = 1/sha + 1/aes + 1/hmac + 1/sha
   bound = bytes * per / cores
   printf "openssl speed (16 KiB blocks): aes-256-ctr %d MB/s, sha256 %d MB/s, hmac-sha256 %d MB/s\n", aes, sha, hmac
+  printf "disk (dd oflag=direct, 1 MiB writes): %s\n", disk
   printf "bound for %d MiB on %d cores (sha256 in + aes-ctr + hmac + sha256 out): %.2fs\n", mb, cores, bound
   printf "encrypt: skopeo %6.2fs %6.1f MiB RSS | coco %6.2fs %6.1f MiB RSS | coco %.1fx faster | %.0f%% of bound\n",
          se, ser/1024, ce, cer/1024, (ce > 0 ? se/ce : 0), (ce > 0 ? 100*bound/ce : 0)
