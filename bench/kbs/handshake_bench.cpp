@@ -1,16 +1,16 @@
 // Full KBS handshakes per second: auth -> attest (sample TEE, Trustee's default attestation policy through the Rego
 // engine, reference values from the store) -> resource (JWE to the TEE key, decrypted by the client), against an
-// in-process `coco-kbs serve` (SQLite state in a temp dir) on 127.0.0.1 over HTTPS, with 1, 16 and 64 concurrent
-// clients. Each handshake is what a booting guest does: a new TLS connection (kept alive for its three requests)
-// and a fresh P-256 TEE key. Prints handshakes/s and p50/p99 latency per concurrency, and, measured in the same
-// run on one thread:
+// in-process `coco-kbs serve` (SQLite state in a temp dir, or the PostgreSQL database given) on 127.0.0.1 over
+// HTTPS, with 1, 16 and 64 concurrent clients. Each handshake is what a booting guest does: a new TLS connection
+// (kept alive for its three requests) and a fresh P-256 TEE key. Prints handshakes/s and p50/p99 latency per
+// concurrency, and, measured in the same run on one thread:
 //   - the crypto-only cost of one handshake: TEE key generation, the runtime-data digest, the EAR token signature
 //     (ES256) and its verification at the resource endpoint, the JWE seal (ECDH-ES+A256KW, A256GCM) and the
 //     client's JWE decryption. TLS handshake crypto is not in it (it is in the handshake time);
 //   - one policy evaluation (attestation and resource, as the server runs them for this handshake);
 // each as a fraction of one handshake at concurrency 1. Asserts nothing.
 //
-//   coco_bench_kbs_handshake [seconds per concurrency level]   (default 5)
+//   coco_bench_kbs_handshake [seconds per concurrency level (default 5)] [database: postgres://... URL]
 #include <cstdio>
 #include <cstdlib>
 
@@ -193,6 +193,9 @@ int main(int argc, char** argv) {
   options.config.admin.mode = kbs::AdminMode::insecure_allow_all;
   options.config.http_server.worker_count = 96;  // 64 concurrent keep-alive connections must not queue
   options.state_dir = state;
+  if (argc > 2) {
+    options.database = argv[2];
+  }
   options.sockets = std::vector<std::string>{"127.0.0.1:0"};
   auto created = kbs::Server::create(std::move(options));
   if (!created) {
@@ -235,8 +238,8 @@ int main(int argc, char** argv) {
   }
 
   std::printf("# KBS handshakes (auth+attest+resource, sample TEE, HTTPS on loopback, new connection per handshake), "
-              "%.1f s per level, load average %.2f, %u cores\n",
-              seconds, load_average(), std::thread::hardware_concurrency());
+              "%s store, %.1f s per level, load average %.2f, %u cores\n",
+              argc > 2 ? "postgres" : "sqlite", seconds, load_average(), std::thread::hardware_concurrency());
   std::printf("%8s %14s %10s %10s %9s\n", "clients", "handshakes/s", "p50 ms", "p99 ms", "failures");
   double p50_at_1 = 0;
   double per_handshake_at_1 = 0;

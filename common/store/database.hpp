@@ -6,10 +6,10 @@
 // rewrites them to `$n`. Schema text uses `{blob}`, `{bigint}` and `{serial}` for the type names that differ.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,20 +32,27 @@ struct Row {
   [[nodiscard]] bool is_null(std::size_t i) const { return !columns.at(i).has_value(); }
 };
 
+// The connections each engine keeps (pool_size of them at most, opened on demand) unless told otherwise.
+inline constexpr std::size_t k_default_pool_size = 8;
+
+// A pool of connections to one database: statements from different threads run concurrently, each on a
+// connection borrowed for its duration; a transaction keeps one connection for all its statements.
 class Database {
 public:
   virtual ~Database() = default;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Run one statement; rows of a SELECT or RETURNING come back. Blob columns are returned as raw bytes in
-  // the string (both engines).
+  // Run one statement (autocommit); rows of a SELECT or RETURNING come back. Blob columns are returned as raw
+  // bytes in the string (both engines). Safe to call from any number of threads.
   virtual Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params) = 0;
-  // Run `body` inside one write transaction, committed when it returns ok, rolled back otherwise. Calls from
-  // other threads wait; the body must use the Database it is given, not start another transaction.
-  Status transaction(const std::function<Status(Database&)>& body);
+  // Run `body` inside one write transaction on one connection, committed when it returns ok, rolled back
+  // otherwise. The body must run its statements on the Database it is given (that connection) and must not
+  // start another transaction. Write transactions of one process on SQLite run one at a time (SQLite has
+  // one writer); on PostgreSQL they run concurrently under READ COMMITTED.
+  virtual Status transaction(const std::function<Status(Database&)>& body) = 0;
   // The dialect's spelling of the schema placeholders.
-  [[nodiscard]] std::string schema_sql(std::string_view portable) const;
+  [[nodiscard]] virtual std::string schema_sql(std::string_view portable) const = 0;
   // Serialise schema migrations between processes sharing one database (a lock held until the transaction
   // that calls it ends). SQLite's write transaction already excludes other writers.
   virtual Status lock_for_migration() = 0;
@@ -60,27 +67,15 @@ public:
   }
 
 protected:
-  // What differs between the engines' SQL: the statement that opens a write transaction and the type names.
-  struct Dialect {
-    std::string_view begin;
-    std::string_view serial;
-    std::string_view blob;
-    std::string_view bigint;
-  };
-  explicit Database(Dialect dialect) : m_dialect(dialect) {}
-  // One connection per process: every statement holds this (recursive: a transaction body runs statements).
-  std::recursive_mutex& mutex() { return m_mutex; }
-  [[nodiscard]] bool in_transaction() const { return m_depth > 0; }
-
-private:
-  Dialect m_dialect;
-  std::recursive_mutex m_mutex;
-  int m_depth = 0;
+  Database() = default;
 };
 
-// SQLite file at `path` (created 0600), WAL journal, synchronous=FULL: a committed write is on disk.
-Result<std::unique_ptr<Database>> open_sqlite(const std::string& path);
-// PostgreSQL through libpq; `url` is a postgres:// or postgresql:// connection URI.
+// SQLite file at `path` (created 0600), WAL journal, synchronous=FULL: a committed write is on disk. Up to
+// `pool_size` connections: readers run concurrently, writers one at a time (busy_timeout covers other processes).
+Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, std::size_t pool_size = k_default_pool_size);
+// PostgreSQL through libpq; `url` is a postgres:// or postgresql:// connection URI. Its query parameter
+// `pool_size=N` (1..1000, taken out before libpq sees the URI) bounds the connections, k_default_pool_size
+// when absent.
 Result<std::unique_ptr<Database>> open_postgres(const std::string& url);
 
 } // namespace coco::store

@@ -1,10 +1,15 @@
-// PostgreSQL engine over libpq: one connection per process guarded by a mutex (re-established when the
-// server drops it). Parameters go out as text, blobs as binary; results come back as text, bytea in the
-// server's hex form (`\x...`), decoded here so both engines hand the store the same rows.
+// PostgreSQL engine over libpq: a pool of connections (pool_size from the URL), each checked before it is handed
+// out and re-established when the server dropped it (a restart, an administrator's pg_terminate_backend).
+// Parameters go out as text, blobs as binary; results come back as text, bytea in the server's hex form
+// (`\x...`), decoded here so both engines hand the store the same rows.
+#include <poll.h>
+
+#include <charconv>
+
 #include <libpq-fe.h>
 
 #include "common/base/log.hpp"
-#include "common/store/database.hpp"
+#include "common/store/connection_pool.hpp"
 
 namespace coco::store {
 namespace {
@@ -23,19 +28,47 @@ std::string to_dollar_placeholders(std::string_view sql) {
   return out;
 }
 
-class PostgresDatabase final : public Database {
+class PostgresConnection final : public Connection {
 public:
-  explicit PostgresDatabase(PGconn* conn)
-      : Database({"BEGIN", "BIGSERIAL PRIMARY KEY", "BYTEA", "BIGINT"}), m_conn(conn) {}
-  ~PostgresDatabase() override { PQfinish(m_conn); }
-  PostgresDatabase(const PostgresDatabase&) = delete;
-  PostgresDatabase& operator=(const PostgresDatabase&) = delete;
+  explicit PostgresConnection(PGconn* conn) : m_conn(conn) {}
+  ~PostgresConnection() override { PQfinish(m_conn); }
+  PostgresConnection(const PostgresConnection&) = delete;
+  PostgresConnection& operator=(const PostgresConnection&) = delete;
 
-  Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params) override {
-    std::lock_guard lock(mutex());
-    if (PQstatus(m_conn) != CONNECTION_OK && !in_transaction()) {
-      PQreset(m_conn);
+  Status begin() override { return status_of(run("BEGIN", {})); }
+  Status finish(bool commit) override { return status_of(run(commit ? "COMMIT" : "ROLLBACK", {})); }
+
+  bool revive() override {
+    if (PQstatus(m_conn) == CONNECTION_OK && PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
+      // An idle connection has nothing to read unless the server spoke: a notice, or its goodbye before closing
+      // the socket (shutdown, pg_terminate_backend). Reading it now marks a closed connection bad here, instead
+      // of failing the statement it would be handed to. No round trip.
+      // (A goodbye message and the end of the stream may take a read each.)
+      for (int reads = 0; reads < 4 && PQstatus(m_conn) == CONNECTION_OK; ++reads) {
+        pollfd pfd{PQsocket(m_conn), POLLIN, 0};
+        if (::poll(&pfd, 1, 0) <= 0) {
+          break;
+        }
+        (void)PQconsumeInput(m_conn);
+      }
     }
+    if (PQstatus(m_conn) != CONNECTION_OK) {
+      log::info("postgres: connection lost; reconnecting");
+      PQreset(m_conn);
+      if (PQstatus(m_conn) != CONNECTION_OK) {
+        log::warn("postgres: cannot reconnect: " + trimmed(PQerrorMessage(m_conn)));
+        return false;
+      }
+    }
+    if (PQtransactionStatus(m_conn) != PQTRANS_IDLE) {
+      // A transaction left open (its ROLLBACK failed): end it, or give up on the connection.
+      PGresult* res = PQexec(m_conn, "ROLLBACK");
+      PQclear(res);
+    }
+    return PQstatus(m_conn) == CONNECTION_OK && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
+  }
+
+  Result<std::vector<Row>> run(std::string_view sql, const std::vector<Value>& params) override {
     const std::string text = to_dollar_placeholders(sql);
     std::vector<std::string> storage(params.size());
     std::vector<const char*> values(params.size(), nullptr);
@@ -65,9 +98,9 @@ public:
     } clear{res};
     const ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      std::string msg = PQresultErrorMessage(res);
-      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
-        msg.pop_back();
+      std::string msg = trimmed(PQresultErrorMessage(res));
+      if (msg.empty()) {
+        msg = trimmed(PQerrorMessage(m_conn));
       }
       const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
       // 23505 unique_violation, 40001 serialization_failure, 40P01 deadlock: the caller may retry.
@@ -100,11 +133,19 @@ public:
     return rows;
   }
 
-  // Replicas starting together must not both create the schema: a transaction-scoped advisory lock.
-  Status lock_for_migration() override { return exec("SELECT pg_advisory_xact_lock(7236105)"); }
-  [[nodiscard]] std::string engine() const override { return "postgres"; }
-
 private:
+  static std::string trimmed(std::string msg) {
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
+      msg.pop_back();
+    }
+    return msg;
+  }
+  static Status status_of(Result<std::vector<Row>> rows) {
+    if (!rows) {
+      return std::move(rows).error();
+    }
+    return ok();
+  }
   static constexpr Oid k_bytea_oid = 17;
   PGconn* m_conn;
 };
@@ -118,9 +159,7 @@ void on_notice(void* /*arg*/, const char* message) {
   log::debug("postgres: " + m);
 }
 
-} // namespace
-
-Result<std::unique_ptr<Database>> open_postgres(const std::string& url) {
+Result<std::unique_ptr<Connection>> connect_postgres(const std::string& url) {
   PGconn* conn = PQconnectdb(url.c_str());
   if (conn == nullptr) {
     return make_error(Kind::network, "cannot connect to postgres: out of memory");
@@ -135,7 +174,56 @@ Result<std::unique_ptr<Database>> open_postgres(const std::string& url) {
     return make_error(Kind::network, "cannot connect to postgres: " + msg, "check the --database URL and that the server is up");
   }
   PQsetNoticeProcessor(conn, on_notice, nullptr);
-  return std::unique_ptr<Database>(std::make_unique<PostgresDatabase>(conn));
+  return std::unique_ptr<Connection>(std::make_unique<PostgresConnection>(conn));
+}
+
+// Takes `pool_size=N` out of the URI's query (libpq refuses parameters it does not know).
+Result<std::size_t> take_pool_size(std::string& url) {
+  const std::size_t question = url.find('?');
+  if (question == std::string::npos) {
+    return k_default_pool_size;
+  }
+  std::size_t pool_size = k_default_pool_size;
+  std::string kept;
+  std::string_view query = std::string_view(url).substr(question + 1);
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (param.starts_with("pool_size=")) {
+      const std::string_view number = param.substr(10);
+      std::size_t n = 0;
+      const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+      if (ec != std::errc() || end != number.data() + number.size() || n < 1 || n > 1000) {
+        return make_error(Kind::usage, "invalid pool_size in the database URL: " + std::string(number),
+                          "pool_size is a number of connections from 1 to 1000");
+      }
+      pool_size = n;
+      continue;
+    }
+    if (!param.empty()) {
+      kept += kept.empty() ? "" : "&";
+      kept += param;
+    }
+  }
+  url.resize(question);
+  if (!kept.empty()) {
+    url += "?" + kept;
+  }
+  return pool_size;
+}
+
+} // namespace
+
+Result<std::unique_ptr<Database>> open_postgres(const std::string& url) {
+  std::string libpq_url = url;
+  COCO_TRY(const std::size_t pool_size, take_pool_size(libpq_url));
+  COCO_TRY(auto first, connect_postgres(libpq_url));
+  // Replicas starting together must not both create the schema: a transaction-scoped advisory lock.
+  const Dialect dialect{"postgres", "BIGSERIAL PRIMARY KEY", "BYTEA", "BIGINT",
+                        "SELECT pg_advisory_xact_lock(7236105)"};
+  return make_pooled_database(dialect, pool_size, [libpq_url] { return connect_postgres(libpq_url); },
+                              std::move(first));
 }
 
 } // namespace coco::store

@@ -73,7 +73,9 @@ void register_serve(coco::cli::Command& cmd) {
   app.add_option("--config", opts->config, "a Trustee kbs-config.toml (default: embedded defaults)");
   app.add_option("--state-dir", opts->state_dir,
                  "keys, certificate and database (default $XDG_STATE_HOME/coco/kbs)");
-  app.add_option("--database", opts->database, "postgres://... (default: SQLite in the state directory)");
+  app.add_option("--database", opts->database,
+                 "postgres://...; ?pool_size=N bounds its connections (default 8) (default: SQLite in the state "
+                 "directory)");
   app.add_option("--tls-cert", opts->tls_cert, "the HTTPS certificate chain (PEM)");
   app.add_option("--tls-key", opts->tls_key, "the HTTPS private key (PEM)");
   app.add_flag("--insecure-http", opts->insecure_http, "serve plain HTTP");
