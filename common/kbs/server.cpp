@@ -917,7 +917,11 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
   impl->policies = make_policy_engine();
   log::info("kbs: policy engine: " + impl->policies->name());
   COCO_TRY(impl->broker, TokenBroker::create(config.attestation_service.token_broker, options.state_dir / "token-signer.pem"));
-  COCO_TRY(impl->verifier, TokenVerifier::create(config.attestation_token, impl->broker.get()));
+  ClientOptions key_fetch;  // https:// key sources of [admin] identity providers and trusted_jwk_sets
+  if (options.key_source_cacert) {
+    key_fetch.cacert = options.key_source_cacert->string();
+  }
+  COCO_TRY(impl->verifier, TokenVerifier::create(config.attestation_token, impl->broker.get(), key_fetch));
   impl->attestation = std::make_unique<AttestationService>(*impl->store, *impl->policies, *impl->broker,
                                                            config.attestation_service.token_broker.verbose_token,
                                                            options.verifier);
@@ -925,7 +929,7 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
     log::warn("kbs: INSECURE: trusting the simulated SEV-SNP/TDX roots in " + options.verifier.sim_dir->string() +
               ": evidence signed by them is accepted (its claims carry \"simulated\": true); for tests and demos only");
   }
-  COCO_TRY(impl->admin, AdminAuth::create(config.admin));
+  COCO_TRY(impl->admin, AdminAuth::create(config.admin, key_fetch));
   impl->options = std::move(options);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -5,6 +5,7 @@ target_sources(coco_common PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/guest_client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/key_source.cpp
   ${CMAKE_CURRENT_LIST_DIR}/contexts.cpp
   ${CMAKE_CURRENT_LIST_DIR}/metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/policy.cpp

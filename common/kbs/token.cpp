@@ -11,6 +11,7 @@
 #include "common/jose/jwk.hpp"
 #include "common/jose/jws.hpp"
 #include "common/jose/jwt.hpp"
+#include "common/kbs/key_source.hpp"
 
 namespace coco::kbs {
 namespace {
@@ -122,21 +123,18 @@ TokenVerifier::TokenVerifier(std::unique_ptr<Impl> impl) : m_impl(std::move(impl
 TokenVerifier::~TokenVerifier() = default;
 
 Result<std::unique_ptr<TokenVerifier>> TokenVerifier::create(const AttestationTokenConfig& config,
-                                                             const TokenBroker* own) {
+                                                             const TokenBroker* own, const ClientOptions& fetch) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   if (own != nullptr) {
     impl->trusted.push_back(own->impl().key.public_key());
   }
   for (const auto& uri : config.trusted_jwk_sets) {
-    std::string path = uri.starts_with("file://") ? uri.substr(7) : uri;
-    if (uri.starts_with("https://") || uri.starts_with("http://")) {
-      log::warn("kbs: trusted_jwk_sets entry " + uri + " ignored: remote JWKS are not fetched yet");
-      continue;
+    auto keys = load_jwk_set_source(uri, fetch);
+    if (!keys) {
+      return std::move(keys).error().context("[attestation_token] trusted_jwk_sets");
     }
-    COCO_TRY(std::string text, read_file(path));
-    COCO_TRY(auto keys, jose::parse_jwk_set(text));
-    for (const auto& k : keys) {
+    for (const auto& k : *keys) {
       impl->trusted.push_back(k.public_key());
     }
   }

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base/result.hpp"
+#include "common/kbs/client.hpp"
 #include "common/kbs/config.hpp"
 
 namespace coco::kbs {
@@ -47,7 +48,8 @@ private:
 class TokenVerifier {
 public:
   // `own` (may be null): this server's broker, whose key is always trusted.
-  static Result<std::unique_ptr<TokenVerifier>> create(const AttestationTokenConfig& config, const TokenBroker* own);
+  static Result<std::unique_ptr<TokenVerifier>> create(const AttestationTokenConfig& config, const TokenBroker* own,
+                                                       const ClientOptions& fetch = {});
   ~TokenVerifier();
   TokenVerifier(const TokenVerifier&) = delete;
   TokenVerifier& operator=(const TokenVerifier&) = delete;

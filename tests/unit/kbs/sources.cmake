@@ -3,6 +3,7 @@ target_sources(coco_unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/admin_client_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/config_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/durability_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/key_source_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/policy_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/protocol_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/replica_test.cpp
