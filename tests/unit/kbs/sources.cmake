@@ -7,6 +7,7 @@ target_sources(coco_unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/policy_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/protocol_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/replica_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rvps_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/token_verifier_test.cpp
 )
 target_sources(coco_unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/server_test.cpp)
