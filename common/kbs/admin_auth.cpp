@@ -8,6 +8,7 @@
 
 #include "common/jose/jwk.hpp"
 #include "common/jose/jwt.hpp"
+#include "common/kbs/key_source.hpp"
 
 namespace coco::kbs {
 namespace {
@@ -24,25 +25,14 @@ struct Rule {
 
 Error denied(const std::string& reason) { return make_error(Kind::denied, "Admin access denied: " + reason); }
 
-std::string local_path(const std::string& uri) { return uri.starts_with("file://") ? uri.substr(7) : uri; }
-
-Result<std::vector<crypto::PublicKey>> load_provider_keys(const IdentityProvider& idp) {
+Result<std::vector<crypto::PublicKey>> load_provider_keys(const IdentityProvider& idp, const ClientOptions& fetch) {
   std::vector<crypto::PublicKey> keys;
   if (idp.public_key_uri) {
-    if (idp.public_key_uri->starts_with("https://")) {
-      return make_error(Kind::unsupported, "identity provider key " + *idp.public_key_uri + ": https is not fetched yet",
-                        "download the key and name the file");
-    }
-    COCO_TRY(auto key, crypto::PublicKey::load_file(local_path(*idp.public_key_uri)));
+    COCO_TRY(auto key, load_public_key_source(*idp.public_key_uri, fetch));
     keys.push_back(std::move(key));
   }
   if (idp.jwk_set_uri) {
-    if (idp.jwk_set_uri->starts_with("https://")) {
-      return make_error(Kind::unsupported, "identity provider JWKS " + *idp.jwk_set_uri + ": https is not fetched yet",
-                        "download the JWKS and name the file");
-    }
-    COCO_TRY(std::string text, read_file(local_path(*idp.jwk_set_uri)));
-    COCO_TRY(auto set, jose::parse_jwk_set(text));
+    COCO_TRY(auto set, load_jwk_set_source(*idp.jwk_set_uri, fetch));
     for (const auto& jwk : set) {
       keys.push_back(jwk.public_key());
     }
@@ -62,7 +52,7 @@ AdminAuth::AdminAuth(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 AdminAuth::~AdminAuth() = default;
 AdminMode AdminAuth::mode() const { return m_impl->mode; }
 
-Result<std::unique_ptr<AdminAuth>> AdminAuth::create(const AdminConfig& config) {
+Result<std::unique_ptr<AdminAuth>> AdminAuth::create(const AdminConfig& config, const ClientOptions& fetch) {
   auto impl = std::make_unique<Impl>();
   impl->mode = config.mode;
   if (config.mode == AdminMode::authenticated_authorization) {
@@ -74,7 +64,7 @@ Result<std::unique_ptr<AdminAuth>> AdminAuth::create(const AdminConfig& config) 
       if (!idp.public_key_uri && !idp.jwk_set_uri) {
         return make_error(Kind::invalid, "an identity provider has neither public_key_uri nor jwk_set_uri");
       }
-      auto keys = load_provider_keys(idp);
+      auto keys = load_provider_keys(idp, fetch);
       if (!keys) {
         return std::move(keys).error().context("failed to initialize [admin] configuration");
       }

@@ -3,7 +3,7 @@
 //
 // InsecureAllowAll lets everyone in, DenyAll no one. AuthenticatedAuthorization takes
 // `Authorization: Bearer <JWT>`: the token must verify under one identity provider's keys (PEM EC/RSA/Ed25519
-// public key or a JWKS file), carry `exp`, match that provider's `issuer` and `audience` when they are set,
+// public key or a JWKS, from a path, file:// or https:// URL, read at start), carry `exp`, match that provider's `issuer` and `audience` when they are set,
 // and carry a `role` claim; then the first ACL rule with that role whose regex (anchored `^/kbs...$`) matches
 // the full request URI including the query allows the call. Every other case is refused.
 #pragma once
@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "common/base/result.hpp"
+#include "common/kbs/client.hpp"
 #include "common/kbs/config.hpp"
 
 namespace coco::kbs {
@@ -27,8 +28,9 @@ struct AdminIdentity {
 class AdminAuth {
 public:
   // Fails (invalid) as Trustee's Admin::new does: no identity provider, a provider without a key source, an
-  // unreadable key, an unanchored or bad ACL regex.
-  static Result<std::unique_ptr<AdminAuth>> create(const AdminConfig& config);
+  // unreadable or unreachable key source, an unanchored or bad ACL regex. Key sources (path, file://, https://)
+  // are read here, once (key_source.hpp); `fetch` sets the CA used for https ones.
+  static Result<std::unique_ptr<AdminAuth>> create(const AdminConfig& config, const ClientOptions& fetch = {});
   ~AdminAuth();
   AdminAuth(const AdminAuth&) = delete;
   AdminAuth& operator=(const AdminAuth&) = delete;

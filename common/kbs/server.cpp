@@ -17,6 +17,7 @@
 #include "common/kbs/metrics.hpp"
 #include "common/kbs/policy.hpp"
 #include "common/kbs/protocol.hpp"
+#include "common/kbs/rvps.hpp"
 #include "common/kbs/tls.hpp"
 #include "common/kbs/token.hpp"
 #include "common/store/store.hpp"
@@ -526,31 +527,13 @@ struct Server::Impl {
     x.res.set_content("", "application/json");
   }
 
-  // RVPS message {"version":"0.1.0","type":"sample","payload":"<std base64 of {name: value}>"}.
+  // An RVPS message (rvps.hpp): sample or swid.
   Result<std::vector<std::string>> register_reference_values(const std::string& body) {
-    auto message = nlohmann::json::parse(body, nullptr, false);
-    if (message.is_discarded() || !message.is_object() || !message.contains("version") || !message.contains("type") ||
-        !message.contains("payload") || !message["payload"].is_string()) {
-      return make_error(Kind::invalid, "parse message");
-    }
-    if (message["version"] != "0.1.0") {
-      return make_error(Kind::invalid, "Version unmatched! Need 0.1.0, given " + message["version"].dump() + ".");
-    }
-    if (message["type"] != "sample") {
-      return make_error(Kind::unsupported, "reference value type " + message["type"].dump() + " is not supported yet");
-    }
-    auto raw = base64_decode_any(message["payload"].get<std::string>());
-    if (!raw) {
-      return make_error(Kind::invalid, "sample payload is not base64");
-    }
-    auto values = nlohmann::json::parse(as_string(*raw), nullptr, false);
-    if (values.is_discarded() || !values.is_object()) {
-      return make_error(Kind::invalid, "sample payload is not a JSON object");
-    }
+    COCO_TRY(auto values, extract_reference_values(body));
     std::vector<std::string> names;
-    for (const auto& [name, value] : values.items()) {
-      COCO_TRY_STATUS(store->put_reference_value(name, value));
-      names.push_back(name);
+    for (const auto& rv : values) {
+      COCO_TRY_STATUS(store->put_reference_value(rv.name, rv.value));
+      names.push_back(rv.name);
     }
     return names;
   }
@@ -917,7 +900,11 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
   impl->policies = make_policy_engine();
   log::info("kbs: policy engine: " + impl->policies->name());
   COCO_TRY(impl->broker, TokenBroker::create(config.attestation_service.token_broker, options.state_dir / "token-signer.pem"));
-  COCO_TRY(impl->verifier, TokenVerifier::create(config.attestation_token, impl->broker.get()));
+  ClientOptions key_fetch;  // https:// key sources of [admin] identity providers and trusted_jwk_sets
+  if (options.key_source_cacert) {
+    key_fetch.cacert = options.key_source_cacert->string();
+  }
+  COCO_TRY(impl->verifier, TokenVerifier::create(config.attestation_token, impl->broker.get(), key_fetch));
   impl->attestation = std::make_unique<AttestationService>(*impl->store, *impl->policies, *impl->broker,
                                                            config.attestation_service.token_broker.verbose_token,
                                                            options.verifier);
@@ -925,7 +912,7 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
     log::warn("kbs: INSECURE: trusting the simulated SEV-SNP/TDX roots in " + options.verifier.sim_dir->string() +
               ": evidence signed by them is accepted (its claims carry \"simulated\": true); for tests and demos only");
   }
-  COCO_TRY(impl->admin, AdminAuth::create(config.admin));
+  COCO_TRY(impl->admin, AdminAuth::create(config.admin, key_fetch));
   impl->options = std::move(options);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

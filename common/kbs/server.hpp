@@ -38,6 +38,8 @@ struct ServerOptions {
   bool allow_insecure_http_off_loopback = false;    // --insecure-http on a non-loopback socket needs this
   std::optional<std::vector<std::string>> sockets;  // override [http_server] sockets ("IP:port", port 0 = any)
   attest::VerifierOptions verifier;                 // simulated roots, SNP VEK cache, TDX collateral
+  // PEM CA bundle for https:// key sources ([admin] identity providers, trusted_jwk_sets); default: system store
+  std::optional<std::filesystem::path> key_source_cacert;
 };
 
 struct ListenAddress {

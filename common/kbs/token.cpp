@@ -2,15 +2,21 @@
 
 #include <sys/stat.h>
 
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
 #include "common/base/atomic_file.hpp"
 #include "common/base/log.hpp"
 #include "common/crypto/hash.hpp"
 #include "common/crypto/key.hpp"
+#include "common/crypto/x509.hpp"
 
 #include "common/jose/jwe.hpp"
 #include "common/jose/jwk.hpp"
 #include "common/jose/jws.hpp"
 #include "common/jose/jwt.hpp"
+#include "common/kbs/key_source.hpp"
 
 namespace coco::kbs {
 namespace {
@@ -80,7 +86,9 @@ struct TokenBroker::Impl {
 
 struct TokenVerifier::Impl {
   AttestationTokenConfig config;
-  std::vector<crypto::PublicKey> trusted;
+  std::optional<crypto::PublicKey> own;     // this server's signer
+  std::vector<jose::Jwk> trusted_jwks;      // trusted_jwk_sets, looked up by the token's `kid`
+  std::vector<crypto::Certificate> trusted_certs;  // trusted_certs_paths: anchors for a header jwk's x5c
 };
 
 TokenBroker::TokenBroker(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -122,59 +130,174 @@ TokenVerifier::TokenVerifier(std::unique_ptr<Impl> impl) : m_impl(std::move(impl
 TokenVerifier::~TokenVerifier() = default;
 
 Result<std::unique_ptr<TokenVerifier>> TokenVerifier::create(const AttestationTokenConfig& config,
-                                                             const TokenBroker* own) {
+                                                             const TokenBroker* own, const ClientOptions& fetch) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   if (own != nullptr) {
-    impl->trusted.push_back(own->impl().key.public_key());
+    impl->own = own->impl().key.public_key();
   }
   for (const auto& uri : config.trusted_jwk_sets) {
-    std::string path = uri.starts_with("file://") ? uri.substr(7) : uri;
-    if (uri.starts_with("https://") || uri.starts_with("http://")) {
-      log::warn("kbs: trusted_jwk_sets entry " + uri + " ignored: remote JWKS are not fetched yet");
-      continue;
+    auto keys = load_jwk_set_source(uri, fetch);
+    if (!keys) {
+      return std::move(keys).error().context("[attestation_token] trusted_jwk_sets");
     }
-    COCO_TRY(std::string text, read_file(path));
-    COCO_TRY(auto keys, jose::parse_jwk_set(text));
-    for (const auto& k : keys) {
-      impl->trusted.push_back(k.public_key());
+    for (auto& k : *keys) {
+      impl->trusted_jwks.push_back(std::move(k));
     }
   }
-  if (!config.trusted_certs_paths.empty()) {
-    log::warn("kbs: [attestation_token] trusted_certs_paths are not used yet: tokens are checked against this "
-              "server's own key, trusted_jwk_sets and (if enabled) the header JWK");
+  for (const auto& path : config.trusted_certs_paths) {
+    auto text = read_file(path);
+    if (!text) {
+      return std::move(text).error().context("[attestation_token] trusted_certs_paths: failed to read certificate " + path);
+    }
+    auto certs = crypto::Certificate::parse_pem_bundle(*text);
+    if (!certs) {
+      return std::move(certs).error().context("[attestation_token] trusted_certs_paths: failed to parse PEM stack in " + path);
+    }
+    if (certs->empty()) {
+      return make_error(Kind::invalid, "[attestation_token] trusted_certs_paths: no certificates found in " + path);
+    }
+    for (auto& c : *certs) {
+      impl->trusted_certs.push_back(std::move(c));
+    }
+  }
+  if (!impl->own && impl->trusted_jwks.empty() && impl->trusted_certs.empty() && !config.insecure_header_jwk) {
+    return make_error(Kind::invalid, "cannot verify attestation tokens: no trusted verification material",
+                      "set [attestation_token] trusted_certs_paths or trusted_jwk_sets (insecure_header_jwk = true "
+                      "for tests only)");
   }
   return std::unique_ptr<TokenVerifier>(new TokenVerifier(std::move(impl)));
 }
 
+namespace {
+
+// One x5c member: std base64 DER (line breaks tolerated), base64url as a fallback.
+Result<crypto::Certificate> x5c_certificate(const nlohmann::json& member, std::size_t index) {
+  if (!member.is_string()) {
+    return make_error(Kind::invalid, "x5c[" + std::to_string(index) + "] is not a string");
+  }
+  std::string text;
+  for (char c : member.get<std::string>()) {
+    if (c != '\n' && c != '\r' && c != ' ') {
+      text += c;
+    }
+  }
+  auto der = base64_decode(text);
+  if (!der) {
+    der = base64url_decode(text);
+  }
+  if (!der) {
+    return make_error(Kind::invalid, "x5c[" + std::to_string(index) + "] is not base64");
+  }
+  auto cert = crypto::Certificate::from_der(*der);
+  if (!cert) {
+    return make_error(Kind::invalid, "x5c[" + std::to_string(index) + "] is not an X.509 certificate");
+  }
+  return cert;
+}
+
+// Trustee's JWK endorsement (kbs/src/crypto/jwt.rs verify_jwk_endorsement): the header jwk must carry an x5c
+// chain whose leaf holds the same public key and which OpenSSL verifies (default flags: signatures, names,
+// validity times, CA constraints) up to one of the trusted certificates.
+Status endorse_header_jwk(const nlohmann::json& jwk_json, const jose::Jwk& jwk,
+                          const std::vector<crypto::Certificate>& anchors) {
+  const auto it = jwk_json.find("x5c");
+  if (it == jwk_json.end() || !it->is_array()) {
+    return make_error(Kind::denied, "the token's header jwk has no x5c certificate chain to endorse it");
+  }
+  if (it->empty()) {
+    return make_error(Kind::denied, "the token's header jwk has an empty x5c certificate chain");
+  }
+  std::vector<crypto::Certificate> chain;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    COCO_TRY(auto cert, x5c_certificate((*it)[i], i));
+    chain.push_back(std::move(cert));
+  }
+  auto leaf_key = crypto::PublicKey::from_evp(chain[0].public_key());
+  if (!leaf_key || !(*leaf_key == jwk.public_key())) {
+    return make_error(Kind::denied, "the token's header jwk does not match the key of its x5c leaf certificate");
+  }
+  std::unique_ptr<X509_STORE, void (*)(X509_STORE*)> store(X509_STORE_new(), X509_STORE_free);
+  std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> untrusted(sk_X509_new_null(),
+                                                                       [](STACK_OF(X509)* s) { sk_X509_free(s); });
+  std::unique_ptr<X509_STORE_CTX, void (*)(X509_STORE_CTX*)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+  if (!store || !untrusted || !ctx) {
+    return make_error(Kind::internal, "out of memory verifying an x5c chain");
+  }
+  for (const auto& anchor : anchors) {
+    if (X509_STORE_add_cert(store.get(), anchor.native()) != 1) {
+      ERR_clear_error();  // a duplicate anchor
+    }
+  }
+  for (std::size_t i = 1; i < chain.size(); ++i) {
+    sk_X509_push(untrusted.get(), chain[i].native());  // borrowed: `chain` outlives the stack
+  }
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), chain[0].native(), untrusted.get()) != 1) {
+    ERR_clear_error();
+    return make_error(Kind::internal, "X509_STORE_CTX_init failed");
+  }
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int code = X509_STORE_CTX_get_error(ctx.get());
+    const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
+    ERR_clear_error();
+    return make_error(Kind::denied,
+                      "the token's header jwk is not endorsed by [attestation_token] trusted_certs_paths: x5c chain "
+                      "of " + chain[0].subject() + " does not verify (" + X509_verify_cert_error_string(code) +
+                          " at depth " + std::to_string(depth) + ")",
+                      "add the token issuer's root CA to trusted_certs_paths");
+  }
+  return ok();
+}
+
+} // namespace
+
 Result<nlohmann::json> TokenVerifier::verify(std::string_view token) const {
   jose::JwtVerifyOptions options;
   options.algorithms = {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"};
-  std::optional<Error> last;
-  for (const auto& key : m_impl->trusted) {
-    auto jwt = jose::jwt_verify(token, key, options);
-    if (jwt) {
+  COCO_TRY(auto unverified, jose::jwt_decode_unverified(token));
+  const nlohmann::json header = nlohmann::json::parse(unverified.header.dump());
+  // This server's own tokens (coco: its signer is always trusted, with or without a certificate).
+  if (m_impl->own) {
+    auto jwt = jose::jwt_verify(token, *m_impl->own, options);
+    if (jwt || jwt.error().kind == Kind::denied) {  // good, or signature good but claims refused (expired)
+      if (!jwt) {
+        return std::move(jwt).error();
+      }
       return nlohmann::json(jwt->claims);
     }
-    last = jwt.error();
-    if (jwt.error().kind == Kind::denied) {
-      return std::move(jwt).error();  // signature good, claims refused (expired)
-    }
   }
-  if (m_impl->config.insecure_header_jwk) {
-    COCO_TRY(auto unverified, jose::jwt_decode_unverified(token));
-    if (!unverified.header.contains("jwk")) {
-      return make_error(Kind::invalid, "token header has no jwk");
+  // As Trustee's JwtVerifier: a header `jwk` is the key (endorsed by x5c unless insecure_header_jwk), else the
+  // header `kid` names a key of trusted_jwk_sets.
+  if (header.contains("jwk")) {
+    auto jwk = jose::Jwk::parse(header["jwk"]);
+    if (!jwk) {
+      return std::move(jwk).error().context("token header jwk");
     }
-    COCO_TRY(auto jwk, jose::Jwk::parse(unverified.header["jwk"]));
-    COCO_TRY(auto jwt, jose::jwt_verify(token, jwk.public_key(), options));
+    if (!m_impl->config.insecure_header_jwk) {
+      if (m_impl->trusted_certs.empty()) {
+        return make_error(Kind::denied, "cannot verify the token's header jwk: [attestation_token] trusted_certs_paths is empty",
+                          "add the token issuer's root CA to trusted_certs_paths (insecure_header_jwk = true for tests only)");
+      }
+      COCO_TRY_STATUS(endorse_header_jwk(header["jwk"], *jwk, m_impl->trusted_certs));
+    }
+    COCO_TRY(auto jwt, jose::jwt_verify(token, jwk->public_key(), options));
     return nlohmann::json(jwt.claims);
   }
-  if (last) {
-    return *last;
+  if (m_impl->trusted_jwks.empty()) {
+    return make_error(Kind::denied, "cannot verify the token: it has no header jwk and [attestation_token] trusted_jwk_sets is empty",
+                      "add the token issuer's JWK set to trusted_jwk_sets");
   }
-  return make_error(Kind::auth, "no key to verify the token with",
-                    "configure [attestation_token] trusted_jwk_sets or insecure_header_jwk");
+  if (!header.contains("kid") || !header["kid"].is_string()) {
+    return make_error(Kind::invalid, "the token header has neither jwk nor kid");
+  }
+  const std::string kid = header["kid"].get<std::string>();
+  for (const auto& key : m_impl->trusted_jwks) {
+    if (key.kid() == kid) {
+      COCO_TRY(auto jwt, jose::jwt_verify(token, key.public_key(), options));
+      return nlohmann::json(jwt.claims);
+    }
+  }
+  return make_error(Kind::denied, "no key with kid " + kid + " in [attestation_token] trusted_jwk_sets");
 }
 
 Result<nlohmann::json> TokenVerifier::tee_pubkey(const nlohmann::json& claims) const {

@@ -4,8 +4,11 @@
 // certificate is configured) as Trustee's attestation service does (attestation-service/src/ear_token/,
 // spec evidence.md §5); its key is `[attestation_service.attestation_token_broker.signer] key_path` or a P-256
 // key created 0600 in the state directory on first start. TokenVerifier checks tokens presented to the
-// resource endpoint the way Trustee's KBS does (kbs/src/token/): the header JWK when `insecure_header_jwk`,
-// keys of `trusted_jwk_sets`, and always this server's own signer. seal_resource() answers a resource as the
+// resource endpoint the way Trustee's KBS does (kbs/src/crypto/jwt.rs JwtVerifier): a token whose header
+// carries a `jwk` is verified with it once the jwk is endorsed (its `x5c` leaf holds the same key and the chain
+// verifies with OpenSSL up to a certificate of `trusted_certs_paths`), or as is with `insecure_header_jwk`; a
+// token without a header jwk names by `kid` a key of `trusted_jwk_sets` (path, file:// or https://, read at
+// start). coco also always trusts this server's own signer. seal_resource() answers a resource as the
 // JWE of kbs-types' Response for the TEE key found in the claims.
 #pragma once
 
@@ -18,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base/result.hpp"
+#include "common/kbs/client.hpp"
 #include "common/kbs/config.hpp"
 
 namespace coco::kbs {
@@ -46,13 +50,18 @@ private:
 
 class TokenVerifier {
 public:
-  // `own` (may be null): this server's broker, whose key is always trusted.
-  static Result<std::unique_ptr<TokenVerifier>> create(const AttestationTokenConfig& config, const TokenBroker* own);
+  // `own` (may be null): this server's broker, whose key is always trusted. Fails as Trustee does for an
+  // unreadable or certificate-less trusted_certs_paths file, an unreachable JWK set, or (without `own`) no
+  // trusted material at all and insecure_header_jwk off.
+  static Result<std::unique_ptr<TokenVerifier>> create(const AttestationTokenConfig& config, const TokenBroker* own,
+                                                       const ClientOptions& fetch = {});
   ~TokenVerifier();
   TokenVerifier(const TokenVerifier&) = delete;
   TokenVerifier& operator=(const TokenVerifier&) = delete;
 
-  // The verified claims; Kind::integrity/denied/invalid as jose reports them.
+  // The verified claims. Kind::denied with the reason for a key that is not trusted (no x5c, jwk/leaf mismatch,
+  // a chain OpenSSL does not verify to the anchors, an unknown kid), else Kind::integrity/denied/invalid as
+  // jose reports the signature and claim checks.
   [[nodiscard]] Result<nlohmann::json> verify(std::string_view token) const;
   // The TEE public key (a JWK) in the claims: `extra_teekey_paths` (JSON pointers) first, then the EAR path
   // /submods/cpu0/ear.veraison.annotated-evidence/runtime_data_claims/tee-pubkey.

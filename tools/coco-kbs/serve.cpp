@@ -36,6 +36,7 @@ struct ServeOptions {
   bool allow_insecure_http_off_loopback = false;
   std::vector<std::string> listen;
   std::string trust_sim_roots;
+  std::string key_source_cacert;
 };
 
 std::filesystem::path default_state_dir() {
@@ -86,6 +87,10 @@ void register_serve(coco::cli::Command& cmd) {
                  "INSECURE, tests and demos only: also trust the simulated SEV-SNP/TDX roots in DIR "
                  "(from `coco-attest sim init DIR`)")
       ->type_name("DIR");
+  app.add_option("--key-source-cacert", opts->key_source_cacert,
+                 "a CA bundle (PEM) to verify https:// identity-provider keys and trusted_jwk_sets with "
+                 "(default: the system trust store)")
+      ->type_name("FILE");
   cmd.description("Runs a Trustee-compatible Key Broker Service until SIGINT or SIGTERM. Without --config the "
                   "embedded defaults apply: 127.0.0.1:8080, HTTPS with a self-signed certificate kept in the "
                   "state directory, built-in attestation, admin API authenticated by an Ed25519 key generated "
@@ -150,6 +155,9 @@ void register_serve(coco::cli::Command& cmd) {
       ctx.streams.err << "WARNING: INSECURE: trusting the simulated SEV-SNP/TDX roots in " << sim_dir.string()
                       << "; simulated evidence will be accepted (claims marked \"simulated\": true). "
                          "Never do this outside tests and demos.\n";
+    }
+    if (!opts->key_source_cacert.empty()) {
+      options.key_source_cacert = std::filesystem::path(opts->key_source_cacert);
     }
     COCO_TRY(auto server, coco::kbs::Server::create(std::move(options)));
     COCO_TRY_STATUS(server->start());

@@ -376,3 +376,26 @@ TEST_CASE("an uploaded attestation policy runs in the Rego engine with query_ref
   CHECK(cpu0["ear.trustworthiness-vector"]["executables"] == 3);
   CHECK(cpu0["ear.trustworthiness-vector"]["hardware"] == 2);
 }
+
+TEST_CASE("reference values registered as an RVPS swid message are served by name; corim is refused with RvpsError",
+          "[kbs][server][rvps]") {
+  Running kbs;
+  auto& client = *kbs.client;
+  const std::string manifest =
+      R"(<SoftwareIdentity xmlns="http://standards.iso.org/iso/19770/-2/2015/schema.xsd" )"
+      R"(xmlns:r="https://trustedcomputinggroup.org/resource/tcg-reference-integrity-manifest-rim-information-model/" )"
+      R"(xmlns:h="http://www.w3.org/2001/04/xmlenc#sha384"><Meta r:PlatformManufacturerStr="Acme Inc" edition="FW"/>)"
+      R"(<Payload><Resource type="Measurement" index="7" h:Hash0="abcd"/></Payload></SoftwareIdentity>)";
+  const std::string swid =
+      nlohmann::json{{"version", "0.1.0"}, {"type", "swid"}, {"payload", base64_encode(as_bytes(manifest))}}.dump();
+  auto posted = client.Post("/kbs/v0/reference-value", swid, "application/json");
+  REQUIRE(posted);
+  REQUIRE(posted->status == 200);
+  auto value = client.Get("/kbs/v0/reference-value/Acme_Inc.FW.measurement_7");
+  REQUIRE(value);
+  REQUIRE(value->status == 200);
+  CHECK(nlohmann::json::parse(value->body) == nlohmann::json::array({"abcd"}));
+  auto corim = client.Post("/kbs/v0/reference-value", R"({"version":"0.1.0","type":"corim","payload":"oA"})", "application/json");
+  expect_error(corim, 401, ErrorKind::rvps_error);
+  CHECK_THAT(ErrorInformation::parse(corim->body)->detail, Catch::Contains("corim"));
+}
