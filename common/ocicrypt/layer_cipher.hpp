@@ -78,7 +78,7 @@ struct DecryptedBlob {
   std::uint64_t size = 0;
 };
 
-inline constexpr std::size_t k_layer_chunk = std::size_t{512} << 10;
+inline constexpr std::size_t k_layer_chunk = std::size_t{256} << 10;
 
 // Encrypts a whole stream. `progress_id` (if set) names the task reported to `progress`.
 //

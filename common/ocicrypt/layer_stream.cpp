@@ -12,8 +12,9 @@
 namespace coco::ocicrypt {
 namespace {
 
-// Buffers in flight: one being read, one in the cipher, one being consumed, one spare.
-constexpr std::size_t k_buffers = 4;
+// Buffers in flight: some being read, in the cipher and consumed, the rest slack that absorbs the scheduling
+// jitter of three busy threads on two cores (8 x 256 KiB measured ~8 % faster than 4 x 512 KiB at the same RSS).
+constexpr std::size_t k_buffers = 8;
 
 struct Item {
   std::size_t buffer = 0;
