@@ -37,4 +37,7 @@ Result<Bytes> base64url_decode(std::string_view text);
 // Lenient: either alphabet, padding optional, whitespace ignored (for inputs written by people).
 Result<Bytes> base64_decode_any(std::string_view text);
 
+// Appends the UTF-8 encoding of one Unicode code point (escape decoding in the Rego parser, XML entities).
+void append_utf8(std::string& out, std::uint32_t code_point);
+
 } // namespace coco

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/base/encoding.hpp"
 #include "common/rego/rego_error.hpp"
 #include "common/rego/value.hpp"
 

@@ -116,7 +116,4 @@ Number integer_from_text(const std::string& text);
 // OPA's number text: integers exactly, other numbers in the shortest form that round-trips.
 std::string number_to_string(const Number& n);
 
-// Append the UTF-8 encoding of one code point.
-void append_utf8(std::string& out, uint32_t cp);
-
 } // namespace coco::rego
