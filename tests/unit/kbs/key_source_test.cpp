@@ -17,6 +17,7 @@
 #include "common/kbs/server.hpp"
 #include "common/kbs/tls.hpp"
 #include "common/store/store.hpp"
+#include "tests/unit/kbs/server_fixture.hpp"
 #include "tests/unit/test_util.hpp"
 
 using namespace coco;
@@ -90,17 +91,9 @@ struct HttpsAdminServer {
     ServerOptions options;
     options.config = config;
     options.state_dir = dir / "state";
-    options.sockets = std::vector<std::string>{"127.0.0.1:0"};
     options.key_source_cacert = cacert;
-    auto created = Server::create(std::move(options));
-    if (!created) {
-      FAIL(created.error().message);
-    }
-    server = std::move(*created);
-    REQUIRE(server->start());
-    client = std::make_unique<httplib::SSLClient>("127.0.0.1", server->addresses()[0].port);
-    client->set_ca_cert_path(server->tls_certificate().string());
-    client->enable_server_certificate_verification(true);
+    server = test::start_kbs_server(std::move(options));
+    client = test::https_client_of(*server);
   }
   ~HttpsAdminServer() { server->stop(); }
 

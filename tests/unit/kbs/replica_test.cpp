@@ -10,6 +10,7 @@
 #include "common/jose/jwe.hpp"
 #include "common/kbs/protocol.hpp"
 #include "common/kbs/server.hpp"
+#include "tests/unit/kbs/server_fixture.hpp"
 #include "tests/unit/store/pg_server.hpp"
 #include "tests/unit/test_util.hpp"
 
@@ -24,21 +25,10 @@ std::unique_ptr<Server> replica(const test::TempDir& dir, const std::string& nam
   options.state_dir = dir / name;
   options.database = database;
   options.kek_path = dir / "shared-kek";  // replicas share the key-encryption key
-  options.sockets = std::vector<std::string>{"127.0.0.1:0"};
-  auto server = Server::create(std::move(options));
-  if (!server) {
-    FAIL(server.error().message);
-  }
-  REQUIRE((*server)->start());
-  return std::move(*server);
+  return test::start_kbs_server(std::move(options));
 }
 
-std::unique_ptr<httplib::SSLClient> client_of(Server& server) {
-  auto c = std::make_unique<httplib::SSLClient>("127.0.0.1", server.addresses()[0].port);
-  c->set_ca_cert_path(server.tls_certificate().string());
-  c->enable_server_certificate_verification(true);
-  return c;
-}
+std::unique_ptr<httplib::SSLClient> client_of(Server& server) { return test::https_client_of(server); }
 
 } // namespace
 

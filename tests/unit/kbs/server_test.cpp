@@ -13,6 +13,7 @@
 #include "common/jose/jwt.hpp"
 #include "common/kbs/protocol.hpp"
 #include "common/store/store.hpp"
+#include "tests/unit/kbs/server_fixture.hpp"
 #include "tests/unit/test_util.hpp"
 
 using namespace coco;
@@ -39,18 +40,8 @@ struct Running {
     ServerOptions options;
     options.config = std::move(config);
     options.state_dir = dir / "state";
-    options.sockets = std::vector<std::string>{"127.0.0.1:0"};
-    auto created = Server::create(std::move(options));
-    if (!created) {
-      FAIL("server create: " << created.error().message);
-    }
-    server = std::move(*created);
-    auto started = server->start();
-    REQUIRE(started);
-    REQUIRE(server->addresses().size() == 1);
-    client = std::make_unique<httplib::SSLClient>("127.0.0.1", server->addresses()[0].port);
-    client->set_ca_cert_path(server->tls_certificate().string());
-    client->enable_server_certificate_verification(true);
+    server = test::start_kbs_server(std::move(options));
+    client = test::https_client_of(*server);
   }
   ~Running() { server->stop(); }
 };
