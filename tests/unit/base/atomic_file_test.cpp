@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -87,7 +88,8 @@ void check_bulk_round_trip(const fs::path& dir, std::size_t size, std::size_t pi
   auto back = read_file(dir / "blob");
   REQUIRE(back);
   REQUIRE(back->size() == size);
-  CHECK(std::memcmp(back->data(), data.data(), size) == 0);
+  CHECK(std::equal(back->begin(), back->end(), data.begin(),
+                   [](char a, std::uint8_t b) { return static_cast<std::uint8_t>(a) == b; }));
 }
 
 } // namespace
