@@ -40,16 +40,23 @@ public:
 
   bool revive() override {
     if (PQstatus(m_conn) == CONNECTION_OK && PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
-      // An idle connection has nothing to read unless the server spoke: a notice, or its goodbye before closing
-      // the socket (shutdown, pg_terminate_backend). Reading it now marks a closed connection bad here, instead
-      // of failing the statement it would be handed to. No round trip.
-      // (A goodbye message and the end of the stream may take a read each.)
+      // An idle connection has nothing to read unless the server spoke: its goodbye before closing the socket
+      // (shutdown, pg_terminate_backend), or a notice (we LISTEN to nothing). Reading it now marks a closed
+      // connection bad here, instead of failing the statement it would be handed to. No round trip.
+      // The goodbye may arrive before the end of the stream does, so a connection that spoke while idle is
+      // replaced even when it still looks open: a rare, cheap reconnect against a failed statement.
+      bool spoke = false;
       for (int reads = 0; reads < 4 && PQstatus(m_conn) == CONNECTION_OK; ++reads) {
         pollfd pfd{PQsocket(m_conn), POLLIN, 0};
         if (::poll(&pfd, 1, 0) <= 0) {
           break;
         }
+        spoke = true;
         (void)PQconsumeInput(m_conn);
+      }
+      if (spoke && PQstatus(m_conn) == CONNECTION_OK) {
+        log::info("postgres: the server spoke to an idle connection; reconnecting");
+        PQreset(m_conn);
       }
     }
     if (PQstatus(m_conn) != CONNECTION_OK) {
