@@ -44,7 +44,6 @@ struct DirectWriter::State {
   int current = 0;       // the buffer being filled by the caller
   std::size_t fill = 0;  // bytes in it
   std::uint64_t offset = 0;  // file offset of the current buffer's first byte
-  std::uint64_t accepted = 0;
 
   // Hand-off to the writer thread: at most one buffer in flight.
   std::mutex mutex;
@@ -166,7 +165,6 @@ std::span<std::uint8_t> DirectWriter::space() {
 Status DirectWriter::wrote(std::size_t n) {
   State& s = *m_state;
   s.fill += n;
-  s.accepted += n;
   if (s.fill == k_buffer_size) {
     return s.submit();
   }
@@ -206,7 +204,5 @@ Status DirectWriter::finish() {
   s.fill = 0;
   return ok();
 }
-
-std::uint64_t DirectWriter::size() const { return m_state->accepted; }
 
 } // namespace coco

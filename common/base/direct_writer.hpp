@@ -30,8 +30,6 @@ public:
   Status write(std::span<const std::uint8_t> data);
   // Writes everything still staged (the unaligned tail with an ordinary write). The caller then fsyncs.
   Status finish();
-  // Bytes accepted so far.
-  [[nodiscard]] std::uint64_t size() const;
 
   struct State;
 
