@@ -49,8 +49,10 @@ PY
 }
 
 # measure NAME CMD...: wall seconds and peak RSS (KiB) into $secs and $rss.
+# Dirty pages of the previous step are written back first, so no run pays for another's writeback.
 measure() {
   local name=$1; shift
+  sync
   /usr/bin/time -v -o "$T/time.$name" "$@" >/dev/null 2>"$T/err.$name" || { cat "$T/err.$name" >&2; exit 1; }
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$T/time.$name")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$T/time.$name")

@@ -2,8 +2,9 @@
 // source layer while the copy engine writes them to the destination, so an image is encrypted with no
 // temporary file and in constant memory (a fixed pool of k_layer_chunk buffers).
 //
-// Three stages overlap on separate threads: reading the source (and its digest check), the cipher with its
-// HMAC, and the consumer's own work (the destination's digest and write). On decryption the HMAC is checked
+// Three stages overlap: reading the source (and its digest check), the cipher with its HMAC, and the
+// consumer's own work (the destination's digest and write). One background worker and the consumer share
+// the first two: a consumer whose next chunk is not ready runs the next read or cipher task itself. On decryption the HMAC is checked
 // when the source ends: a mismatch is returned by read() in place of the end of the stream, so a destination
 // (which keeps a blob only after reading its end) never keeps unauthenticated plaintext.
 #pragma once
@@ -18,7 +19,8 @@ namespace coco::ocicrypt {
 
 class LayerCipherStream final : public oci::BlobReader {
 public:
-  // Encrypts `source` (not owned; read only by this stream's thread until it is destroyed).
+  // Encrypts `source` (not owned; read by the stream's worker or inside read(), never by two threads at
+  // once, until the stream is destroyed).
   static std::unique_ptr<LayerCipherStream> encrypting(oci::BlobReader& source, LayerEncryptor encryptor);
   // Decrypts `source`, failing at its end when the HMAC does not match.
   static std::unique_ptr<LayerCipherStream> decrypting(oci::BlobReader& source, LayerDecryptor decryptor);

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "common/crypto/random.hpp"
 
 using namespace coco;
@@ -126,6 +129,46 @@ TEST_CASE("a stream abandoned half-way stops its threads", "[ocicrypt]") {
   auto stream = LayerCipherStream::encrypting(source, std::move(enc).value());
   std::vector<std::uint8_t> buf(1000);
   REQUIRE(stream->read(buf));
-  stream.reset();  // must return (joins the reader and cipher threads)
+  stream.reset();  // must return (joins the worker thread)
   SUCCEED("destroyed");
+}
+
+TEST_CASE("a stream's output is the same whichever thread runs its tasks", "[ocicrypt]") {
+  // The worker and the consumer share the read and cipher tasks; a slow consumer leaves them all to the worker,
+  // a slow source makes the consumer take tasks itself. Either way: the bytes and HMAC of one in-order pass.
+  Bytes plain = crypto::random_bytes(6 * k_layer_chunk + 12345);
+  auto first = LayerEncryptor::create(std::string("sha256:x"));
+  REQUIRE(first);
+  const PrivateOptions priv = first->private_options();
+  Bytes expected = plain;
+  first->update(expected);
+  const Bytes expected_hmac = first->finish().hmac;
+
+  class SlowReader final : public oci::BlobReader {
+  public:
+    SlowReader(oci::BlobReader& inner, std::chrono::microseconds pause) : m_inner(inner), m_pause(pause) {}
+    Result<std::size_t> read(std::span<std::uint8_t> buf) override {
+      std::this_thread::sleep_for(m_pause);
+      return m_inner.read(buf.first(std::min(buf.size(), std::size_t{40000})));
+    }
+
+  private:
+    oci::BlobReader& m_inner;
+    std::chrono::microseconds m_pause;
+  };
+
+  for (const bool slow_source : {false, true}) {
+    INFO("slow source: " << slow_source);
+    PieceReader pieces(plain);
+    SlowReader source(pieces, std::chrono::microseconds(slow_source ? 300 : 0));
+    auto enc = LayerEncryptor::create(priv);
+    REQUIRE(enc);
+    auto stream = LayerCipherStream::encrypting(source, std::move(enc).value());
+    SlowReader consumer(*stream, std::chrono::microseconds(slow_source ? 0 : 300));
+    auto out = drain(consumer, 50000);
+    REQUIRE(out);
+    CHECK(*out == expected);
+    REQUIRE(stream->public_options());
+    CHECK(stream->public_options()->hmac == expected_hmac);
+  }
 }
