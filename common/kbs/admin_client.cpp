@@ -225,6 +225,38 @@ Result<nlohmann::json> reference_value_message_from_text(std::string_view text) 
   return sample_reference_value_message(doc);
 }
 
+Result<nlohmann::json> reference_value_message_of(std::string_view type, std::string_view content) {
+  const auto first = content.find_first_not_of(" \t\r\n");
+  const bool tag = first != std::string_view::npos && content[first] == '<';
+  if (type == "auto") {
+    if (tag) {
+      return reference_value_message_of("swid", content);
+    }
+    return reference_value_message_from_text(content);
+  }
+  if (type == "sample") {
+    const nlohmann::json values = nlohmann::json::parse(content, nullptr, false);
+    if (!values.is_object() || values.empty()) {
+      return make_error(Kind::invalid, "sample reference values: not a non-empty JSON object",
+                        "give a {\"name\": [values]} object");
+    }
+    return sample_reference_value_message(values);
+  }
+  if (type == "swid") {
+    if (!tag) {
+      return make_error(Kind::invalid, "swid reference values: not an XML document", "give an ISO 19770-2 SWID tag");
+    }
+  } else if (type == "corim") {
+    if (content.empty()) {
+      return make_error(Kind::invalid, "corim reference values: the file is empty");
+    }
+  } else {
+    return make_error(Kind::usage, "unknown reference value type " + std::string(type),
+                      "use auto, sample, swid or corim");
+  }
+  return nlohmann::json{{"version", "0.1.0"}, {"type", std::string(type)}, {"payload", base64_encode(content)}};
+}
+
 } // namespace admin
 
 Result<KeyUpload> upload_key(const AdminClient& client, std::string_view path, const Secret& key) {

@@ -89,6 +89,11 @@ AdminRequest reference_value_delete(std::string_view name);  // coco
 nlohmann::json sample_reference_value_message(const nlohmann::json& values);
 // An RVPS message as given, or a plain {name: value} object wrapped as a sample message.
 Result<nlohmann::json> reference_value_message_from_text(std::string_view text);
+// The RVPS message of one provenance file, by `type`: "sample" (a {name: value} JSON object), "swid" (an ISO
+// 19770-2 SWID tag, XML) or "corim" (a CoRIM, CBOR); the payload is the std base64 of the file's bytes, as
+// Trustee's extractors decode it. "auto": an RVPS message or a JSON object as reference_value_message_from_text,
+// an XML document as swid. Only the sample and swid contents are checked here; the KBS checks the rest.
+Result<nlohmann::json> reference_value_message_of(std::string_view type, std::string_view content);
 } // namespace admin
 
 // Kind::usage unless `path` is three segments of [A-Za-z0-9_.-] (not starting with '.').

@@ -16,6 +16,7 @@ namespace admin = coco::kbs::admin;
 
 struct RvOptions {
   std::string file;
+  std::string type = "auto";
   std::string name;
 };
 
@@ -32,13 +33,23 @@ coco::Result<nlohmann::json> json_body(const coco::kbs::AdminExchange& exchange)
 void register_rv_register(coco::cli::Command& cmd) {
   auto opts = cmd.options<RvOptions>();
   auto curl = add_print_curl(cmd);
-  cmd.app().add_option("FILE", opts->file, "an RVPS message, or a {\"name\": [values]} JSON object ('-' = stdin)")->required();
+  cmd.app().add_option("FILE", opts->file, "an RVPS message, a {\"name\": [values]} JSON object, a SWID tag or a CoRIM ('-' = stdin)")->required();
+  cmd.choices(cmd.app()
+                  .add_option("--type", opts->type,
+                              "what FILE holds: auto (an RVPS message, a JSON object as sample, XML as swid), sample, "
+                              "swid or corim")
+                  ->capture_default_str(),
+              {"auto", "sample", "swid", "corim"});
   cmd.description("Registers reference values with the KBS's RVPS (POST /kbs/v0/reference-value). FILE is an RVPS "
                   "message {\"version\":\"0.1.0\",\"type\":\"sample\"|\"swid\"|\"corim\",\"payload\":...} sent as "
-                  "is, or a plain JSON object of names to values, sent as a sample message (payload = base64 of the "
-                  "object, as kbs-client's set-sample-reference-value).");
+                  "is, a plain JSON object of names to values, sent as a sample message (payload = base64 of the "
+                  "object, as kbs-client's set-sample-reference-value), or a provenance file wrapped in the message of "
+                  "its --type: a SWID tag (XML, detected) or a CoRIM (CBOR, --type corim), payload = base64 of the file. "
+                  "coco-kbs serve takes sample and swid; Trustee also takes corim.");
   cmd.example("coco-kbs rv register message.json", "register an RVPS message");
   cmd.example("echo '{\"svn\":[\"1\"]}' | coco-kbs rv register -", "register a sample value from stdin");
+  cmd.example("coco-kbs rv register firmware.swidtag", "register the measurements of a SWID tag");
+  cmd.example("coco-kbs rv register --type corim platform.corim", "register a CoRIM with a Trustee KBS");
   cmd.run([opts, curl](coco::cli::Context& ctx) -> coco::Status {
     std::string text;
     if (opts->file == "-") {
@@ -47,7 +58,7 @@ void register_rv_register(coco::cli::Command& cmd) {
       COCO_TRY(auto t, coco::read_file(opts->file));
       text = std::move(t);
     }
-    auto message = admin::reference_value_message_from_text(text);
+    auto message = admin::reference_value_message_of(opts->type, text);
     if (!message) {
       return coco::Error(message.error()).context(opts->file);
     }

@@ -101,6 +101,16 @@ out="$(coco-kbs -o json rv list)"
 [[ "$(jq -c .my_value <<<"$out")" == '["x","y"]' ]] || fail "rv list: $out"
 jq -e '.svn' <<<"$out" >/dev/null || fail "rv list lacks svn: $out"
 coco-kbs rv get my_value | grep -q '"x"' || fail "rv get"
+# A SWID tag (Trustee's NVIDIA RIM vector) registers as a swid message; its expected value is in SOURCE.md.
+base64 -d "$vectors/evidence/rvps/trustee-swid-test-rim.b64" > "$work/rim.swidtag"
+coco-kbs rv register "$work/rim.swidtag" >/dev/null || fail "rv register swid tag"
+coco-kbs -o json rv get NVIDIA_Corporation.GPU.measurement_12 | grep -q 758af96044c700f98a85347be27124d51c05b8784ba216b629b9aaab6d538c759aed9922a133e4ac473564d359b271d5 \
+  || fail "swid measurement_12 not registered"
+# coco-kbs serve has no CBOR parser: a CoRIM is sent as Trustee wants it, and refused by name.
+if out="$(coco-kbs rv register --type corim "$vectors/evidence/rvps/trustee-unsigned-example-corim.cbor" 2>&1)"; then
+  fail "corim accepted by coco-kbs serve"
+fi
+grep -qi corim <<<"$out" || fail "corim refusal does not say why: $out"
 coco-kbs rv delete my_value >/dev/null || fail "rv delete"
 coco-kbs -o json rv list | jq -e 'has("my_value") | not' >/dev/null || fail "rv delete did not delete"
 

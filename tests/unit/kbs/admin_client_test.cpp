@@ -135,6 +135,36 @@ TEST_CASE("an RVPS message with an unknown type or a bad sample payload is refus
   CHECK_FALSE(admin::reference_value_message_from_text("{}"));
 }
 
+TEST_CASE("a SWID tag or a CoRIM file becomes the RVPS message of its type with the file's bytes as std base64", "[kbs][admin-client]") {
+  auto rim = read_file(test::vectors_dir() / "evidence" / "rvps" / "trustee-swid-test-rim.b64");
+  REQUIRE(rim);
+  auto xml = base64_decode_any(*rim);
+  REQUIRE(xml);
+  for (const char* type : {"auto", "swid"}) {
+    auto message = admin::reference_value_message_of(type, as_string(*xml));
+    REQUIRE(message);
+    CHECK((*message)["type"] == "swid");
+    auto payload = base64_decode((*message)["payload"].get<std::string>());
+    REQUIRE(payload);
+    CHECK(*payload == *xml);
+  }
+  auto cbor = read_file(test::vectors_dir() / "evidence" / "rvps" / "trustee-unsigned-example-corim.cbor");
+  REQUIRE(cbor);
+  auto corim = admin::reference_value_message_of("corim", *cbor);
+  REQUIRE(corim);
+  CHECK(*corim == nlohmann::json{{"version", "0.1.0"}, {"type", "corim"}, {"payload", base64_encode(*cbor)}});
+  // auto keeps the JSON forms; a type that does not fit the content is refused, naming the type.
+  auto sample = admin::reference_value_message_of("auto", R"({"svn":["1"]})");
+  REQUIRE(sample);
+  CHECK((*sample)["type"] == "sample");
+  auto not_xml = admin::reference_value_message_of("swid", R"({"svn":["1"]})");
+  REQUIRE_FALSE(not_xml);
+  CHECK(not_xml.error().message.find("swid") != std::string::npos);
+  CHECK_FALSE(admin::reference_value_message_of("sample", as_string(*xml)));
+  CHECK_FALSE(admin::reference_value_message_of("corim", ""));
+  CHECK_FALSE(admin::reference_value_message_of("in-toto", "x"));
+}
+
 TEST_CASE("resource paths must be three Trustee path segments", "[kbs][admin-client]") {
   CHECK(check_resource_path("default/key/app-1.v2"));
   CHECK_FALSE(check_resource_path("default/key"));
