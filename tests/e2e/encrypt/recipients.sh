@@ -143,6 +143,34 @@ run_enc 2 recipients remove "oci:$T/pgp:coco-test" "oci:$T/pgpnone:v1" -r pgp:te
 # A recipient not in the keyring is an error before anything is copied.
 run_enc 1 recipients remove "oci:$T/pgp:coco" "oci:$T/pgpx:v1" -r pgp:nobody@coco.invalid
 [[ "$out" == *nobody@coco.invalid* && ! -e $T/pgpx ]] || fail "unknown pgp recipient: $out"
+# Hidden pgp recipients (gpg --throw-keyids: wildcard key ids) cannot be matched to a key: an error saying
+# so, and no DST. The layer keys of the test-only image are rewrapped that way by hand, under a new tag.
+python3 - "$T/pgp" coco-test <<'PY'
+import base64, hashlib, json, os, subprocess, sys
+layout, tag = sys.argv[1:]
+def path(d): return os.path.join(layout, "blobs", "sha256", d.split(":")[1])
+index = json.load(open(os.path.join(layout, "index.json")))
+entry = next(m for m in index["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag)
+manifest = json.load(open(path(entry["digest"])))
+key = "org.opencontainers.image.enc.keys.pgp"
+for l in manifest["layers"]:
+    opts = subprocess.run(["gpg", "--batch", "--decrypt"], input=base64.b64decode(l["annotations"][key]),
+                          capture_output=True, check=True).stdout
+    hidden = subprocess.run(["gpg", "--batch", "--trust-model", "always", "--throw-keyids", "-r", "test@coco.invalid",
+                             "--encrypt"], input=opts, capture_output=True, check=True).stdout
+    l["annotations"][key] = base64.b64encode(hidden).decode()
+data = json.dumps(manifest).encode()
+digest = "sha256:" + hashlib.sha256(data).hexdigest()
+open(path(digest), "wb").write(data)
+index["manifests"].append(dict(entry, digest=digest, size=len(data),
+                               annotations={"org.opencontainers.image.ref.name": "hidden"}))
+json.dump(index, open(os.path.join(layout, "index.json"), "w"))
+PY
+run_enc 0 decrypt "oci:$T/pgp:hidden" "oci:$T/pgpdec:hidden" --key pgp
+[[ $(layer_digests "oci:$T/pgpdec:hidden") == "$orig" ]] || fail "hidden pgp: coco decrypted other digests"
+run_enc 1 recipients remove "oci:$T/pgp:hidden" "oci:$T/pgphid:v1" -r pgp:test@coco.invalid
+[[ "$out" == *"hidden (wildcard key ids)"* && "$out" == *layer* ]] || fail "hidden pgp recipients: $out"
+[[ ! -e $T/pgphid ]] || fail "a refused pgp removal created DST"
 for h in "$T/gnupg" "$T/gnupg-test" "$T/gnupg-second"; do
   GNUPGHOME=$h gpgconf --kill gpg-agent 2>/dev/null || true
 done
