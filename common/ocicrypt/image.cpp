@@ -12,6 +12,8 @@
 #include "common/ocicrypt/kbs_wrapper.hpp"
 #include "common/ocicrypt/layer_cipher.hpp"
 #include "common/ocicrypt/layer_stream.hpp"
+#include "common/ocicrypt/pgp_wrapper.hpp"
+#include "common/ocicrypt/pkcs7_wrapper.hpp"
 
 namespace coco::ocicrypt {
 namespace {
@@ -289,47 +291,119 @@ Result<ImageResult> decrypt_image(const oci::ImageReference& src, const oci::Ima
 namespace coco::ocicrypt {
 namespace {
 
-// What `recipients remove -r SPEC` drops from a layer's annotations: a whole scheme (jwe, pkcs7, pgp, kbs,
-// provider:NAME) or the kbs packet of one key id (kbs:///R/T/G). Returns whether anything was dropped.
-Result<bool> remove_recipient(Annotations& annotations, const std::string& spec) {
-  std::string scheme;
+// What `recipients remove -r SPEC` drops from a layer's annotations, resolved once before the copy.
+struct Removal {
+  enum class What { scheme, kbs_kid, pkcs7_cert, pgp_keys };
+  What what = What::scheme;
+  std::string spec;
+  std::string scheme;                        // the scheme of the keys annotation it applies to
+  std::optional<Pkcs7Certificate> cert;      // pkcs7:CERT
+  std::vector<std::string> key_ids;          // pgp:EMAIL-OR-FINGERPRINT: the key and its subkeys
+};
+
+Result<Removal> resolve_removal(const std::string& spec, const WrapperOptions& wrappers) {
+  Removal r;
+  r.spec = spec;
   if (is_kbs_recipient(spec)) {
-    const std::string key = keys_annotation("provider." + std::string(k_kbs_provider_name));
-    auto it = annotations.find(key);
-    if (it == annotations.end()) {
-      return false;
-    }
-    COCO_TRY(std::vector<std::string> blobs, split_key_annotation(it->second));
-    std::string kept;
-    bool dropped = false;
-    for (const std::string& blob : blobs) {
-      auto packet = parse_kbs_packet(as_bytes(blob));
-      if (packet && packet->kid == spec) {
-        dropped = true;
-        continue;
-      }
-      kept += (kept.empty() ? "" : ",") + base64_encode(as_bytes(blob));
-    }
-    if (kept.empty()) {
-      annotations.erase(it);
-    } else {
-      it->second = kept;
-    }
-    return dropped;
-  }
-  if (spec == "jwe" || spec == "pkcs7" || spec == "pgp") {
-    scheme = spec;
+    r.what = Removal::What::kbs_kid;
+    r.scheme = "provider." + std::string(k_kbs_provider_name);
+  } else if (spec == "jwe" || spec == "pkcs7" || spec == "pgp") {
+    r.scheme = spec;
   } else if (spec == "kbs") {
-    scheme = "provider." + std::string(k_kbs_provider_name);
+    r.scheme = "provider." + std::string(k_kbs_provider_name);
   } else if (spec.rfind("provider:", 0) == 0 && spec.size() > 9) {
-    scheme = "provider." + split_provider_recipient(spec.substr(9)).first;
-  } else {
+    r.scheme = "provider." + split_provider_recipient(spec.substr(9)).first;
+  } else if (spec.rfind("pkcs7:", 0) == 0 && spec.size() > 6) {
+    r.what = Removal::What::pkcs7_cert;
+    r.scheme = "pkcs7";
+    COCO_TRY(r.cert, load_pkcs7_certificate_file(spec.substr(6)));
+  } else if (spec.rfind("pgp:", 0) == 0 && spec.size() > 4) {
+    r.what = Removal::What::pgp_keys;
+    r.scheme = "pgp";
+    COCO_TRY(r.key_ids, pgp_key_ids(spec.substr(4), wrappers.pgp));
+  } else if (spec.rfind("jwe:", 0) == 0) {
     return make_error(Kind::usage, "cannot remove recipient '" + spec + "' on its own",
-                      "wrapped keys do not say which public key they are for; remove a whole scheme (-r jwe, "
-                      "-r pkcs7, -r pgp, -r provider:NAME) or a kbs:///REPO/TYPE/TAG key id, then add back the "
-                      "recipients to keep");
+                      "JWE wrapped keys do not say which public key they are for; remove the whole scheme "
+                      "(-r jwe), then add back the recipients to keep with recipients add");
+  } else {
+    return make_error(Kind::usage, "cannot remove recipient '" + spec + "'",
+                      "use a scheme (jwe, pkcs7, pgp, kbs, provider:NAME), kbs:///REPO/TYPE/TAG, pkcs7:CERT.pem or "
+                      "pgp:EMAIL-OR-FINGERPRINT");
   }
-  return annotations.erase(keys_annotation(scheme)) > 0;
+  return r;
+}
+
+// One blob of a keys annotation without the recipient: the new blob (std::nullopt when none is left) and
+// whether anything was dropped.
+struct BlobRemoval {
+  std::optional<std::string> blob;
+  bool dropped = false;
+};
+
+Result<BlobRemoval> remove_from_blob(const std::string& blob, const Removal& r) {
+  switch (r.what) {
+  case Removal::What::kbs_kid: {
+    auto packet = parse_kbs_packet(as_bytes(blob));
+    if (packet && packet->kid == r.spec) {
+      return BlobRemoval{std::nullopt, true};
+    }
+    return BlobRemoval{blob, false};
+  }
+  case Removal::What::pkcs7_cert: {
+    COCO_TRY(Pkcs7Removal out, pkcs7_remove_recipient(as_bytes(blob), *r.cert));
+    if (!out.blob) {
+      return BlobRemoval{std::nullopt, true};
+    }
+    return BlobRemoval{std::string(as_string(*out.blob)), out.removed > 0};
+  }
+  case Removal::What::pgp_keys: {
+    COCO_TRY(PgpRemoval out, pgp_remove_recipients(as_bytes(blob), r.key_ids));
+    if (out.removed == 0 && out.kept > 0 && out.hidden == out.kept) {
+      return make_error(Kind::unsupported,
+                        "cannot remove " + r.spec + ": the layer's pgp recipients are hidden (wildcard key ids)",
+                        "a hidden recipient cannot be matched to a key; remove the whole scheme (-r pgp) and add "
+                        "back the recipients to keep");
+    }
+    if (!out.message) {
+      return BlobRemoval{std::nullopt, true};
+    }
+    return BlobRemoval{std::string(as_string(*out.message)), out.removed > 0};
+  }
+  case Removal::What::scheme:
+    break;
+  }
+  return make_error(Kind::internal, "a whole-scheme removal has no blobs to edit");
+}
+
+// Applies one removal to a layer's annotations; returns whether anything was dropped. A keys annotation left
+// with no blob is removed.
+Result<bool> remove_recipient(Annotations& annotations, const Removal& r) {
+  if (r.what == Removal::What::scheme) {
+    return annotations.erase(keys_annotation(r.scheme)) > 0;
+  }
+  auto it = annotations.find(keys_annotation(r.scheme));
+  if (it == annotations.end()) {
+    return false;
+  }
+  COCO_TRY(std::vector<std::string> blobs, split_key_annotation(it->second));
+  std::string kept;
+  bool dropped = false;
+  for (const std::string& blob : blobs) {
+    COCO_TRY(BlobRemoval out, remove_from_blob(blob, r));
+    dropped = dropped || out.dropped;
+    if (out.blob) {
+      kept += (kept.empty() ? "" : ",") + base64_encode(as_bytes(*out.blob));
+    }
+  }
+  if (!dropped) {
+    return false;  // the annotation stays exactly as it was
+  }
+  if (kept.empty()) {
+    annotations.erase(it);
+  } else {
+    it->second = kept;
+  }
+  return true;
 }
 
 bool has_keys(const Annotations& annotations) {
@@ -363,6 +437,11 @@ Result<ImageResult> rewrap_image(const oci::ImageReference& src, const oci::Imag
     COCO_TRY(unwrappers, decryption_key_wrappers(d));
     COCO_TRY(add, encryption_wrappers(options.add, options.wrappers));
   }
+  std::vector<Removal> removals;
+  for (const std::string& spec : options.remove) {
+    COCO_TRY(Removal r, resolve_removal(spec, options.wrappers));
+    removals.push_back(std::move(r));
+  }
   std::set<std::string> removed;
   int count = 0;
   copy.layer_transform = [&](const oci::Descriptor& layer, oci::BlobReader&) -> Result<MaybeLayer> {
@@ -370,10 +449,10 @@ Result<ImageResult> rewrap_image(const oci::ImageReference& src, const oci::Imag
       return MaybeLayer();
     }
     Annotations annotations = layer.annotations;
-    for (const std::string& spec : options.remove) {
-      COCO_TRY(bool dropped, remove_recipient(annotations, spec));
+    for (const Removal& r : removals) {
+      COCO_TRY(bool dropped, remove_recipient(annotations, r));
       if (dropped) {
-        removed.insert(spec);
+        removed.insert(r.spec);
       }
     }
     if (!add.empty()) {

@@ -74,13 +74,21 @@ struct RewrapImageOptions {
   // `keys` / `kbs_keks` first. A scheme already present gets the new blob appended (comma-separated), as
   // ocicrypt does; a second kbs:/// recipient is refused (the guest reads one packet).
   std::vector<std::string> add;
-  // Recipients to remove: a whole scheme (jwe, pkcs7, pgp, kbs, provider:NAME) or one kbs:///REPO/TYPE/TAG
-  // key id. Wrapped JWE, PKCS#7 and OpenPGP keys do not name their public keys, so single recipients of
-  // those schemes cannot be picked out. A layer left with no recipient is an error.
+  // Recipients to remove, resolved before anything is copied (no private key is needed):
+  // - a whole scheme: jwe, pkcs7, pgp, kbs, provider:NAME (its keys annotation goes);
+  // - kbs:///REPO/TYPE/TAG: the kbs packet of that key id;
+  // - pkcs7:CERT.pem: the KeyTransRecipientInfos for that certificate (issuer and serial number, or subject
+  //   key identifier) inside every EnvelopedData blob (pkcs7_remove_recipient);
+  // - pgp:EMAIL-OR-FINGERPRINT: the session key packets naming that key or one of its subkeys, looked up in
+  //   the keyring of wrappers.pgp (pgp_key_ids, pgp_remove_recipients); hidden (wildcard) recipients cannot
+  //   be matched, and a blob with only those is an error.
+  // A blob left with no recipient is dropped, and an annotation left with no blob. JWE blobs do not name
+  // their public keys, so jwe:PUB is a usage error (remove the scheme and add back the ones to keep). A
+  // layer left with no recipient at all is an error; a spec that matched no layer is logged as a warning.
   std::vector<std::string> remove;
   std::vector<std::string> keys;
   std::vector<Secret> kbs_keks;
-  WrapperOptions wrappers;  // for add: kbs_kek of a kbs:/// recipient, keyproviders, pgp
+  WrapperOptions wrappers;  // for add: kbs_kek of a kbs:/// recipient, keyproviders, pgp; for remove: pgp
 };
 
 struct ImageResult {

@@ -3,6 +3,7 @@
 #include <gpgme.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <mutex>
@@ -159,65 +160,202 @@ Result<Secret> PgpKeyWrapper::unwrap(std::span<const std::uint8_t> blob) {
   return Secret(take(out_raw));
 }
 
+namespace {
+
+// One packet header (RFC 4880 §4.2). `streamed`: the body length is not known from the header (new-format
+// partial body length, old-format indeterminate length); only data packets may be written so.
+struct PacketHeader {
+  unsigned tag = 0;
+  std::size_t header_size = 0;
+  std::size_t body_size = 0;
+  bool streamed = false;
+};
+
+Error bad_framing(const std::string& what) { return make_error(Kind::invalid, "pgp: " + what); }
+
+Result<PacketHeader> read_packet_header(std::span<const std::uint8_t> message, std::size_t pos) {
+  const std::size_t start = pos;
+  auto need = [&](std::size_t n) { return message.size() - pos >= n; };
+  if (!need(1)) {
+    return bad_framing("truncated packet header");
+  }
+  const std::uint8_t header = message[pos++];
+  if ((header & 0x80) == 0) {
+    return bad_framing("not an OpenPGP packet at byte " + std::to_string(start) + " (armored, or not OpenPGP)");
+  }
+  PacketHeader out;
+  if (header & 0x40) {  // new format
+    out.tag = header & 0x3f;
+    if (!need(1)) {
+      return bad_framing("truncated packet header");
+    }
+    const std::uint8_t l0 = message[pos++];
+    if (l0 < 192) {
+      out.body_size = l0;
+    } else if (l0 < 224) {
+      if (!need(1)) {
+        return bad_framing("truncated packet header");
+      }
+      out.body_size = ((static_cast<std::size_t>(l0) - 192) << 8) + message[pos++] + 192;
+    } else if (l0 == 255) {
+      if (!need(4)) {
+        return bad_framing("truncated packet header");
+      }
+      for (int i = 0; i < 4; ++i) {
+        out.body_size = (out.body_size << 8) | message[pos++];
+      }
+    } else {
+      out.streamed = true;  // partial body length
+    }
+  } else {  // old format
+    out.tag = (header >> 2) & 0x0f;
+    const unsigned type = header & 0x03;
+    if (type == 3) {
+      out.streamed = true;  // indeterminate length
+    } else {
+      const std::size_t n = type == 0 ? 1 : type == 1 ? 2 : 4;
+      if (!need(n)) {
+        return bad_framing("truncated packet header");
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        out.body_size = (out.body_size << 8) | message[pos++];
+      }
+    }
+  }
+  out.header_size = pos - start;
+  if (!out.streamed && message.size() - pos < out.body_size) {
+    return bad_framing("packet at byte " + std::to_string(start) + " is longer than the message");
+  }
+  return out;
+}
+
+std::string upper_hex(std::span<const std::uint8_t> bytes) {
+  std::string out = hex_encode(bytes);
+  for (auto& c : out) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+constexpr unsigned k_tag_pkesk = 1;
+constexpr unsigned k_tag_skesk = 3;
+constexpr unsigned k_tag_marker = 10;
+bool is_encrypted_data(unsigned tag) { return tag == 9 || tag == 18 || tag == 20; }  // SED, SEIPD, AEAD
+
+bool same_id(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+  });
+}
+
+} // namespace
+
 Result<std::vector<std::string>> pgp_recipient_key_ids(std::span<const std::uint8_t> message) {
   std::vector<std::string> ids;
   std::size_t pos = 0;
   while (pos < message.size()) {
-    std::uint8_t header = message[pos++];
-    if ((header & 0x80) == 0) {
-      return make_error(Kind::invalid, "pgp: not an OpenPGP message");
+    COCO_TRY(PacketHeader h, read_packet_header(message, pos));
+    if (h.streamed) {
+      break;  // the data packet; no more session key packets follow
     }
-    unsigned tag = 0;
-    std::size_t len = 0;
-    if (header & 0x40) {  // new format
-      tag = header & 0x3f;
-      if (pos >= message.size()) {
-        return make_error(Kind::invalid, "pgp: truncated packet");
-      }
-      std::uint8_t l0 = message[pos++];
-      if (l0 < 192) {
-        len = l0;
-      } else if (l0 < 224) {
-        if (pos >= message.size()) {
-          return make_error(Kind::invalid, "pgp: truncated packet");
-        }
-        len = ((static_cast<std::size_t>(l0) - 192) << 8) + message[pos++] + 192;
-      } else if (l0 == 255) {
-        if (pos + 4 > message.size()) {
-          return make_error(Kind::invalid, "pgp: truncated packet");
-        }
-        len = (static_cast<std::size_t>(message[pos]) << 24) | (static_cast<std::size_t>(message[pos + 1]) << 16) |
-              (static_cast<std::size_t>(message[pos + 2]) << 8) | message[pos + 3];
-        pos += 4;
-      } else {
-        break;  // partial body length: the data packet; no more PKESKs follow
-      }
-    } else {  // old format
-      tag = (header >> 2) & 0x0f;
-      unsigned type = header & 0x03;
-      if (type == 3) {
-        break;
-      }
-      std::size_t n = type == 0 ? 1 : type == 1 ? 2 : 4;
-      if (pos + n > message.size()) {
-        return make_error(Kind::invalid, "pgp: truncated packet");
-      }
-      for (std::size_t i = 0; i < n; ++i) {
-        len = (len << 8) | message[pos++];
-      }
+    const auto body = message.subspan(pos + h.header_size, h.body_size);
+    if (h.tag == k_tag_pkesk && body.size() >= 9 && body[0] == 3) {
+      ids.push_back(upper_hex(body.subspan(1, 8)));
     }
-    if (pos + len > message.size()) {
-      return make_error(Kind::invalid, "pgp: truncated packet");
-    }
-    if (tag == 1 && len >= 9 && message[pos] == 3) {
-      ids.push_back(hex_encode(message.subspan(pos + 1, 8)));
-      for (auto& c : ids.back()) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      }
-    }
-    pos += len;
+    pos += h.header_size + h.body_size;
   }
   return ids;
+}
+
+Result<std::vector<std::string>> pgp_key_ids(const std::string& id, const PgpOptions& options) {
+  COCO_TRY(Ctx ctx, make_context(options));
+  if (gpgme_error_t err = gpgme_op_keylist_start(ctx.get(), id.c_str(), 0); err != 0) {
+    return make_error(Kind::failure, "gpg: cannot list keys for '" + id + "': " + gpg_error(err));
+  }
+  // gpg matches an e-mail address as a substring of the user ids; only the exact address counts here.
+  const bool by_email = id.find('@') != std::string::npos && id.find('<') == std::string::npos;
+  std::vector<std::string> ids;
+  while (true) {
+    gpgme_key_t k = nullptr;
+    if (gpgme_op_keylist_next(ctx.get(), &k) != 0) {
+      break;
+    }
+    Key key(k);
+    bool matches = !by_email;
+    for (gpgme_user_id_t uid = key->uids; uid != nullptr && !matches; uid = uid->next) {
+      matches = uid->email != nullptr && same_id(uid->email, id);
+    }
+    for (gpgme_subkey_t sub = key->subkeys; sub != nullptr && matches; sub = sub->next) {
+      if (sub->keyid != nullptr) {
+        ids.emplace_back(sub->keyid);
+      }
+    }
+  }
+  gpgme_op_keylist_end(ctx.get());
+  if (ids.empty()) {
+    return make_error(Kind::not_found, "gpg: no key for '" + id + "' in the keyring",
+                      "import the recipient's public key (gpg --import) or check GNUPGHOME");
+  }
+  return ids;
+}
+
+Result<PgpRemoval> pgp_remove_recipients(std::span<const std::uint8_t> message, std::span<const std::string> key_ids) {
+  static const std::string k_wildcard(16, '0');
+  PgpRemoval out;
+  Bytes kept;
+  std::size_t pos = 0;
+  bool data = false;
+  while (pos < message.size()) {
+    COCO_TRY(PacketHeader h, read_packet_header(message, pos));
+    if (is_encrypted_data(h.tag)) {
+      kept.insert(kept.end(), message.begin() + static_cast<std::ptrdiff_t>(pos), message.end());
+      data = true;
+      break;
+    }
+    if (h.streamed) {
+      return bad_framing("packet " + std::to_string(h.tag) + " at byte " + std::to_string(pos) +
+                         " has no definite length (only the encrypted data may)");
+    }
+    const auto whole = message.subspan(pos, h.header_size + h.body_size);
+    const auto body = whole.subspan(h.header_size);
+    if (h.tag == k_tag_pkesk) {
+      if (body.empty() || body[0] != 3) {
+        return bad_framing("session key packet version " + std::to_string(body.empty() ? 0 : body[0]) +
+                           " is not supported (only 3)");
+      }
+      if (body.size() < 10) {
+        return bad_framing("truncated session key packet");
+      }
+      const std::string kid = upper_hex(body.subspan(1, 8));
+      const bool hidden = kid == k_wildcard;
+      bool match = false;
+      for (const std::string& want : key_ids) {
+        match = match || (!hidden && same_id(kid, want));
+      }
+      if (match) {
+        ++out.removed;
+      } else {
+        ++out.kept;
+        out.hidden += hidden ? 1 : 0;
+        kept.insert(kept.end(), whole.begin(), whole.end());
+      }
+    } else if (h.tag == k_tag_skesk || h.tag == k_tag_marker) {
+      out.kept += h.tag == k_tag_skesk ? 1 : 0;
+      kept.insert(kept.end(), whole.begin(), whole.end());
+    } else {
+      return bad_framing("unexpected packet " + std::to_string(h.tag) + " before the encrypted data");
+    }
+    pos += whole.size();
+  }
+  if (!data) {
+    return bad_framing("no encrypted data packet");
+  }
+  if (out.removed == 0) {
+    out.message = Bytes(message.begin(), message.end());
+  } else if (out.kept > 0) {
+    out.message = std::move(kept);
+  }
+  return out;
 }
 
 } // namespace coco::ocicrypt

@@ -42,4 +42,24 @@ private:
 // inspection without any key.
 Result<std::vector<std::string>> pgp_recipient_key_ids(std::span<const std::uint8_t> message);
 
+// The key ids (16 hex digits, uppercase) of the keys in the keyring that `id` names and of all their
+// subkeys: the ids a session key packet for that recipient can carry. `id` is a fingerprint or key id, or an
+// e-mail address (matched exactly, every key with that address counts). Unlike encryption, revoked and
+// expired keys are found too. not_found when the keyring has no such key.
+Result<std::vector<std::string>> pgp_key_ids(const std::string& id, const PgpOptions& options);
+
+// A message without the public-key encrypted session key packets (RFC 4880 §5.1) naming one of `key_ids`
+// (as pgp_key_ids returns them). The packets are walked by their framing only (old and new formats,
+// RFC 4880 §4.2); the other session key packets and the encrypted data packet with everything after it are
+// kept byte for byte. A session key packet with the wildcard key id (a hidden recipient) never matches.
+// Framing that cannot be followed, a session key packet of an unknown version, or no encrypted data packet
+// is Kind::invalid. `message` is std::nullopt when no session key packet is left.
+struct PgpRemoval {
+  std::optional<Bytes> message;
+  int removed = 0;  // packets dropped
+  int kept = 0;     // session key packets left, hidden ones included
+  int hidden = 0;   // of those, packets with the wildcard key id
+};
+Result<PgpRemoval> pgp_remove_recipients(std::span<const std::uint8_t> message, std::span<const std::string> key_ids);
+
 } // namespace coco::ocicrypt

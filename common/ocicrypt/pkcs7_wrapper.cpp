@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "common/base/atomic_file.hpp"
 #include "common/crypto/asymmetric.hpp"
@@ -174,6 +175,105 @@ struct Recipient {
   Bytes encrypted_key;
 };
 
+
+// An EnvelopedData in its ContentInfo, split around the RecipientInfos SET (which is all that removing a
+// recipient rewrites).
+struct Enveloped {
+  std::span<const std::uint8_t> content_type;  // the ContentInfo's OID TLV
+  std::span<const std::uint8_t> before_set;    // version and originatorInfo TLVs
+  Tlv recipient_set;
+  std::span<const std::uint8_t> after_set;     // encryptedContentInfo and unprotectedAttrs TLVs
+};
+
+Result<Enveloped> parse_enveloped(std::span<const std::uint8_t> blob) {
+  std::span<const std::uint8_t> in = blob;
+  COCO_TRY(Tlv content_info, expect(in, k_tag_sequence, "ContentInfo"));
+  if (!in.empty()) {
+    return malformed("ContentInfo (data after it)");
+  }
+  std::span<const std::uint8_t> ci = content_info.content;
+  COCO_TRY(Tlv type, expect(ci, k_tag_oid, "content type"));
+  if (!same(type.whole, k_oid_enveloped_data)) {
+    return make_error(Kind::unsupported, "pkcs7: content is not EnvelopedData");
+  }
+  COCO_TRY(Tlv explicit0, expect(ci, 0xa0, "EnvelopedData"));
+  std::span<const std::uint8_t> e0 = explicit0.content;
+  COCO_TRY(Tlv enveloped, expect(e0, k_tag_sequence, "EnvelopedData"));
+  if (!ci.empty() || !e0.empty()) {
+    return malformed("EnvelopedData (data after it)");
+  }
+  std::span<const std::uint8_t> ed = enveloped.content;
+  const std::uint8_t* start = ed.data();
+  COCO_TRY(Tlv version, expect(ed, k_tag_integer, "version"));
+  (void)version;
+  COCO_TRY(Tlv recipient_set, read_tlv(ed, "recipientInfos"));
+  if (recipient_set.tag == 0xa0) {  // originatorInfo present: skip it
+    COCO_TRY(recipient_set, read_tlv(ed, "recipientInfos"));
+  }
+  if (recipient_set.tag != k_tag_set) {
+    return malformed("recipientInfos");
+  }
+  const auto before = static_cast<std::size_t>(recipient_set.whole.data() - start);
+  return Enveloped{type.whole, std::span<const std::uint8_t>(start, before), recipient_set, ed};
+}
+
+// A KeyTransRecipientInfo's identifier: issuerAndSerialNumber (a SEQUENCE) or [0] subjectKeyIdentifier.
+struct KtriId {
+  bool is_ktri = false;  // false: another kind of RecipientInfo
+  Tlv rid;
+};
+
+Result<KtriId> ktri_id(const Tlv& ri) {
+  if (ri.tag != k_tag_sequence) {
+    return KtriId{};  // [1] key agreement, [2] KEK, [3] password, [4] other
+  }
+  std::span<const std::uint8_t> r = ri.content;
+  COCO_TRY(Tlv rv, expect(r, k_tag_integer, "RecipientInfo version"));
+  (void)rv;
+  COCO_TRY(Tlv rid, read_tlv(r, "recipient identifier"));
+  if (rid.tag != k_tag_sequence && rid.tag != 0x80) {
+    return malformed("recipient identifier");
+  }
+  return KtriId{true, rid};
+}
+
+// Issuer names compared as DER first (smallstep and coco copy the certificate's bytes), then as X.509 names.
+bool same_issuer(std::span<const std::uint8_t> a, const Bytes& b) {
+  if (same(a, b)) {
+    return true;
+  }
+  const unsigned char* pa = a.data();
+  const unsigned char* pb = b.data();
+  X509_NAME* na = d2i_X509_NAME(nullptr, &pa, static_cast<long>(a.size()));
+  X509_NAME* nb = d2i_X509_NAME(nullptr, &pb, static_cast<long>(b.size()));
+  const bool equal = na != nullptr && nb != nullptr && X509_NAME_cmp(na, nb) == 0;
+  X509_NAME_free(na);
+  X509_NAME_free(nb);
+  crypto::ossl::clear_errors();
+  return equal;
+}
+
+Result<Pkcs7Recipient> recipient_of(const Tlv& rid) {
+  Pkcs7Recipient out;
+  if (rid.tag == 0x80) {
+    out.subject_key_id.assign(rid.content.begin(), rid.content.end());
+    return out;
+  }
+  std::span<const std::uint8_t> ias = rid.content;
+  COCO_TRY(Tlv issuer, expect(ias, k_tag_sequence, "issuer"));
+  COCO_TRY(Tlv serial, expect(ias, k_tag_integer, "serial number"));
+  out.issuer_der.assign(issuer.whole.begin(), issuer.whole.end());
+  out.serial_der.assign(serial.whole.begin(), serial.whole.end());
+  return out;
+}
+
+bool is_for(const Pkcs7Recipient& r, const Pkcs7Certificate& cert) {
+  if (!r.subject_key_id.empty()) {
+    return r.subject_key_id == cert.subject_key_id;
+  }
+  return r.serial_der == cert.serial_der && same_issuer(r.issuer_der, cert.issuer_der);
+}
+
 } // namespace
 
 Result<Pkcs7Certificate> load_pkcs7_certificate(std::span<const std::uint8_t> data) {
@@ -197,8 +297,13 @@ Result<Pkcs7Certificate> load_pkcs7_certificate(std::span<const std::uint8_t> da
   int len = i2d_X509(cert.get(), &der);
   Bytes cert_der(der, der + std::max(len, 0));
   OPENSSL_free(der);
+  Bytes ski;
+  if (const ASN1_OCTET_STRING* id = X509_get0_subject_key_id(cert.get()); id != nullptr) {
+    ski.assign(ASN1_STRING_get0_data(id), ASN1_STRING_get0_data(id) + ASN1_STRING_length(id));
+  }
+  crypto::ossl::clear_errors();
   return Pkcs7Certificate{std::move(cert_der), der_of(X509_get_issuer_name(cert.get())),
-                          der_of(X509_get0_serialNumber(cert.get())), std::move(key)};
+                          der_of(X509_get0_serialNumber(cert.get())), std::move(key), std::move(ski)};
 }
 
 Result<Pkcs7Certificate> load_pkcs7_certificate_file(const std::filesystem::path& path) {
@@ -234,26 +339,9 @@ Result<Bytes> Pkcs7KeyWrapper::wrap(const Secret& private_options) {
 }
 
 Result<Secret> Pkcs7KeyWrapper::unwrap(std::span<const std::uint8_t> blob) {
-  std::span<const std::uint8_t> in = blob;
-  COCO_TRY(Tlv content_info, expect(in, k_tag_sequence, "ContentInfo"));
-  std::span<const std::uint8_t> ci = content_info.content;
-  COCO_TRY(Tlv type, expect(ci, k_tag_oid, "content type"));
-  if (!same(type.whole, k_oid_enveloped_data)) {
-    return make_error(Kind::unsupported, "pkcs7: content is not EnvelopedData");
-  }
-  COCO_TRY(Tlv explicit0, expect(ci, 0xa0, "EnvelopedData"));
-  std::span<const std::uint8_t> e0 = explicit0.content;
-  COCO_TRY(Tlv enveloped, expect(e0, k_tag_sequence, "EnvelopedData"));
-  std::span<const std::uint8_t> ed = enveloped.content;
-  COCO_TRY(Tlv version, expect(ed, k_tag_integer, "version"));
-  (void)version;
-  COCO_TRY(Tlv recipient_set, read_tlv(ed, "recipientInfos"));
-  if (recipient_set.tag == 0xa0) {  // originatorInfo present: skip it
-    COCO_TRY(recipient_set, read_tlv(ed, "recipientInfos"));
-  }
-  if (recipient_set.tag != k_tag_set) {
-    return malformed("recipientInfos");
-  }
+  COCO_TRY(Enveloped env, parse_enveloped(blob));
+  const Tlv& recipient_set = env.recipient_set;
+  std::span<const std::uint8_t> ed = env.after_set;
   std::vector<Recipient> recipients;
   std::span<const std::uint8_t> rs = recipient_set.content;
   while (!rs.empty()) {
@@ -318,6 +406,53 @@ Result<Secret> Pkcs7KeyWrapper::unwrap(std::span<const std::uint8_t> blob) {
     return make_error(Kind::integrity, "pkcs7: content failed authentication (tampered)");
   }
   return make_error(Kind::auth, "pkcs7: no recipient matches the given key and certificate");
+}
+
+Result<std::vector<Pkcs7Recipient>> pkcs7_recipients(std::span<const std::uint8_t> blob) {
+  COCO_TRY(Enveloped env, parse_enveloped(blob));
+  std::vector<Pkcs7Recipient> out;
+  std::span<const std::uint8_t> rs = env.recipient_set.content;
+  while (!rs.empty()) {
+    COCO_TRY(Tlv ri, read_tlv(rs, "RecipientInfo"));
+    COCO_TRY(KtriId id, ktri_id(ri));
+    if (id.is_ktri) {
+      COCO_TRY(Pkcs7Recipient r, recipient_of(id.rid));
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+Result<Pkcs7Removal> pkcs7_remove_recipient(std::span<const std::uint8_t> blob, const Pkcs7Certificate& cert) {
+  COCO_TRY(Enveloped env, parse_enveloped(blob));
+  Bytes kept_set;
+  int kept = 0;
+  Pkcs7Removal out;
+  std::span<const std::uint8_t> rs = env.recipient_set.content;
+  while (!rs.empty()) {
+    COCO_TRY(Tlv ri, read_tlv(rs, "RecipientInfo"));
+    COCO_TRY(KtriId id, ktri_id(ri));
+    if (id.is_ktri) {
+      COCO_TRY(Pkcs7Recipient r, recipient_of(id.rid));
+      if (is_for(r, cert)) {
+        ++out.removed;
+        continue;
+      }
+    }
+    kept_set.insert(kept_set.end(), ri.whole.begin(), ri.whole.end());
+    ++kept;
+  }
+  if (out.removed == 0) {
+    out.blob = Bytes(blob.begin(), blob.end());
+    return out;
+  }
+  if (kept == 0) {
+    return out;
+  }
+  // Removing members keeps a DER SET OF in sorted order; only the lengths around it change.
+  Bytes enveloped = tlv(k_tag_sequence, concat({env.before_set, tlv(k_tag_set, kept_set), env.after_set}));
+  out.blob = tlv(k_tag_sequence, concat({env.content_type, tlv(0xa0, enveloped)}));
+  return out;
 }
 
 } // namespace coco::ocicrypt

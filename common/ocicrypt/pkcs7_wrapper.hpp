@@ -26,6 +26,7 @@ struct Pkcs7Certificate {
   Bytes issuer_der;  // the issuer Name, DER
   Bytes serial_der;  // the serialNumber INTEGER, DER (tag and length included)
   crypto::PublicKey key;
+  Bytes subject_key_id;  // the subjectKeyIdentifier extension's value; empty when the certificate has none
 };
 
 Result<Pkcs7Certificate> load_pkcs7_certificate(std::span<const std::uint8_t> data);
@@ -50,5 +51,27 @@ private:
   std::vector<Pkcs7Certificate> m_recipients;
   std::vector<Pkcs7DecryptKey> m_keys;
 };
+
+// The recipient of one KeyTransRecipientInfo of a blob: issuer and serial number (DER, as in
+// Pkcs7Certificate) or, for a recipient named by subject key identifier, that identifier.
+struct Pkcs7Recipient {
+  Bytes issuer_der;
+  Bytes serial_der;
+  Bytes subject_key_id;
+};
+
+// The key-transport recipients of an EnvelopedData blob, in order, without any key. Other kinds of
+// RecipientInfo (key agreement, KEK, password) are not listed.
+Result<std::vector<Pkcs7Recipient>> pkcs7_recipients(std::span<const std::uint8_t> blob);
+
+// An EnvelopedData blob without the KeyTransRecipientInfo entries for `cert` (same issuer and serial number,
+// or same subject key identifier). Only the RecipientInfos SET and the lengths of the structures around it
+// are rewritten; every other byte (the encrypted content, the other recipients) is kept as it was. No key is
+// needed. `blob` is std::nullopt when no RecipientInfo of any kind is left.
+struct Pkcs7Removal {
+  std::optional<Bytes> blob;
+  int removed = 0;  // RecipientInfos dropped
+};
+Result<Pkcs7Removal> pkcs7_remove_recipient(std::span<const std::uint8_t> blob, const Pkcs7Certificate& cert);
 
 } // namespace coco::ocicrypt

@@ -71,15 +71,25 @@ void register_recipients_add(coco::cli::Command& cmd) {
 
 void register_recipients_remove(coco::cli::Command& cmd) {
   auto opts = cmd.options<RecipientsArgs>();
-  add_common(cmd, *opts, "a scheme (jwe, pkcs7, pgp, kbs, provider:NAME) or a kbs:///REPO/TYPE/TAG key id");
+  add_common(cmd, *opts,
+             "a scheme (jwe, pkcs7, pgp, kbs, provider:NAME), a kbs:///REPO/TYPE/TAG key id, pkcs7:CERT.pem or "
+             "pgp:EMAIL-OR-FINGERPRINT");
   cmd.description("Copies IMAGE to DST with the given recipients' wrapped keys removed from every encrypted "
-                  "layer; the layer data is not touched and no key is needed. JWE, PKCS#7 and OpenPGP wrapped "
-                  "keys do not say which public key they are for, so those are removed a whole scheme at a time "
-                  "(add back the recipients to keep with recipients add); a kbs:/// recipient is removed by its "
-                  "key id. Leaving a layer with no recipient is an error.");
+                  "layer; the layer data is not touched and no private key is needed. A whole scheme goes with "
+                  "its name (-r jwe, -r pkcs7, -r pgp, -r kbs, -r provider:NAME). Single recipients: a kbs:/// "
+                  "recipient by its key id; a pkcs7 recipient by its certificate (issuer and serial number, or "
+                  "subject key identifier); a pgp recipient by e-mail address or fingerprint, looked up in the "
+                  "keyring ($GNUPGHOME) to find the key ids its session key packets carry (recipients hidden "
+                  "with wildcard key ids cannot be picked out). JWE wrapped keys do not say which public key "
+                  "they are for, so jwe recipients are removed a whole scheme at a time (add back the ones to "
+                  "keep with recipients add). Leaving a layer with no recipient is an error.");
   cmd.example("coco-encrypt recipients remove oci:app:enc oci:app:kbs-only -r jwe", "drop every jwe recipient");
   cmd.example("coco-encrypt recipients remove oci:app:enc oci:app:jwe-only -r kbs:///default/key/app",
               "drop the KBS recipient");
+  cmd.example("coco-encrypt recipients remove oci:app:enc oci:app:enc2 -r pkcs7:old-ops.crt",
+              "drop one pkcs7 recipient, keeping the others");
+  cmd.example("coco-encrypt recipients remove oci:app:enc oci:app:enc2 -r pgp:alice@example.com",
+              "drop one pgp recipient (its key must be in the keyring)");
   cmd.run([opts](coco::cli::Context& ctx) -> coco::Status {
     COCO_TRY(coco::oci::ImageReference src, coco::oci::parse_image_reference(opts->src));
     COCO_TRY(coco::oci::ImageReference dst, coco::oci::parse_image_reference(opts->dst));

@@ -3,6 +3,7 @@
 #include "common/ocicrypt/image.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -187,4 +188,60 @@ TEST_CASE("prepare_kbs_kek generates a 0600 KEK once and reuses it", "[ocicrypt]
   REQUIRE(none);
   CHECK_FALSE(*none);
   CHECK_FALSE(prepare_kbs_kek(recipients, {}));
+}
+
+TEST_CASE("rewrap_image removes one pkcs7 recipient by certificate and keeps the layer blobs", "[ocicrypt]") {
+  coco::test::TempDir dir;
+  auto plain = make_image(dir / "src", 70000);
+  for (const std::string n : {"one", "two"}) {
+    REQUIRE(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=" + n + " -days 1 -keyout " +
+                         (dir / (n + ".key")).string() + " -out " + (dir / (n + ".crt")).string() + " >/dev/null 2>&1")
+                            .c_str()) == 0);
+  }
+  auto pkcs7 = [&](const std::string& n) { return "pkcs7:" + (dir / (n + ".crt")).string(); };
+  auto pkcs7_key = [&](const std::string& n) {
+    return "pkcs7:" + (dir / (n + ".key")).string() + "," + (dir / (n + ".crt")).string();
+  };
+  EncryptImageOptions e;
+  e.recipients = {pkcs7("one"), pkcs7("two")};
+  REQUIRE(encrypt_image(ref(dir / "src"), ref(dir / "enc"), e));
+
+  RewrapImageOptions r;
+  r.remove = {pkcs7("one")};
+  auto out = rewrap_image(ref(dir / "enc"), ref(dir / "two"), r);
+  REQUIRE(out);
+  CHECK(out->layers == 2);
+  auto before = layers_of(dir / "enc");
+  auto after = layers_of(dir / "two");
+  REQUIRE(after.size() == 2);
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    CHECK(after[i].descriptor.digest == before[i].descriptor.digest);
+    const auto& a = after[i].descriptor.annotations;
+    REQUIRE(a.count(keys_annotation("pkcs7")) == 1);
+    CHECK(a.at(keys_annotation("pkcs7")) != before[i].descriptor.annotations.at(keys_annotation("pkcs7")));
+  }
+  DecryptImageOptions two;
+  two.keys = {pkcs7_key("two")};
+  REQUIRE(decrypt_image(ref(dir / "two"), ref(dir / "dec"), two));
+  CHECK(layers_of(dir / "dec")[0].descriptor.digest.str() == plain[0]);
+  DecryptImageOptions one;
+  one.keys = {pkcs7_key("one")};
+  REQUIRE(decrypt_image(ref(dir / "enc"), ref(dir / "dec-one-before"), one));
+  auto gone = decrypt_image(ref(dir / "two"), ref(dir / "dec-one"), one);
+  REQUIRE_FALSE(gone);
+  CHECK_FALSE(fs::exists(dir / "dec-one"));
+
+  // Removing the last one would leave the layers with no recipient; a jwe public key cannot be picked out.
+  RewrapImageOptions last;
+  last.remove = {pkcs7("two")};
+  auto none = rewrap_image(ref(dir / "two"), ref(dir / "none"), last);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().kind == coco::Kind::usage);
+  CHECK_FALSE(fs::exists(dir / "none"));
+  RewrapImageOptions jwe;
+  jwe.remove = {"jwe:" + (dir / "one.crt").string()};
+  auto refused = rewrap_image(ref(dir / "two"), ref(dir / "jwe"), jwe);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == coco::Kind::usage);
+  CHECK(refused.error().hint.find("-r jwe") != std::string::npos);
 }

@@ -94,3 +94,134 @@ TEST_CASE("a tampered pkcs7 blob fails", "[ocicrypt]") {
 TEST_CASE("a pkcs7 recipient must be an RSA certificate", "[ocicrypt]") {
   CHECK_FALSE(load_pkcs7_certificate_file(ocicrypt_vectors() / "keys" / "rsa.pub"));
 }
+
+namespace {
+
+// A fresh self-signed RSA certificate and key in `dir` (OpenSSL 3 adds a subject key identifier).
+Pkcs7DecryptKey make_recipient(const coco::test::TempDir& dir, const std::string& name) {
+  const auto key = dir / (name + ".key");
+  const auto crt = dir / (name + ".crt");
+  REQUIRE(sh("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=" + name + " -days 1 -keyout " + key.string() +
+             " -out " + crt.string()) == 0);
+  return {crypto::PrivateKey::load_file(key).value(), load_pkcs7_certificate_file(crt).value()};
+}
+
+Bytes bytes_of(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+std::size_t count_of(const std::string& text, const std::string& word) {
+  std::size_t n = 0;
+  for (auto pos = text.find(word); pos != std::string::npos; pos = text.find(word, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("removing one of two pkcs7 recipients leaves the other, which still opens the blob", "[ocicrypt]") {
+  coco::test::TempDir dir;
+  auto first = vector_key();
+  auto second = make_recipient(dir, "second");
+  Pkcs7KeyWrapper w({*first.certificate, *second.certificate}, {});
+  Secret opts = Secret::from_string(R"({"symkey":"k","digest":"d","cipheroptions":{}})");
+  Bytes blob = w.wrap(opts).value();
+  REQUIRE(pkcs7_recipients(blob).value().size() == 2);
+
+  auto out = pkcs7_remove_recipient(blob, *first.certificate);
+  REQUIRE(out);
+  CHECK(out->removed == 1);
+  REQUIRE(out->blob);
+  auto left = pkcs7_recipients(*out->blob);
+  REQUIRE(left);
+  REQUIRE(left->size() == 1);
+  CHECK(left->at(0).issuer_der == second.certificate->issuer_der);
+  CHECK(left->at(0).serial_der == second.certificate->serial_der);
+  // The encrypted content is untouched: the blobs end in the same EncryptedContentInfo.
+  REQUIRE(out->blob->size() < blob.size());
+  CHECK(std::equal(blob.end() - 80, blob.end(), out->blob->end() - 80));
+  // Still DER that openssl reads, with one RSA recipient.
+  REQUIRE(write_file_atomic(dir / "left.der", as_string(*out->blob)));
+  REQUIRE(std::system(("openssl asn1parse -inform DER -in " + (dir / "left.der").string() + " > " +
+                       (dir / "asn1.txt").string() + " 2>/dev/null").c_str()) == 0);
+  CHECK(count_of(read_file(dir / "asn1.txt").value(), "rsaEncryption") == 1);
+
+  Pkcs7KeyWrapper second_opens({}, {second});
+  CHECK(second_opens.unwrap(*out->blob).value().view() == opts.view());
+  Pkcs7KeyWrapper first_opens({}, {vector_key(false)});
+  CHECK(first_opens.unwrap(blob).value().view() == opts.view());
+  CHECK(first_opens.unwrap(*out->blob).error().kind == Kind::auth);
+}
+
+TEST_CASE("removing the only pkcs7 recipient leaves no blob", "[ocicrypt]") {
+  auto first = vector_key();
+  Pkcs7KeyWrapper w({*first.certificate}, {});
+  Bytes blob = w.wrap(Secret::from_string("options")).value();
+  auto out = pkcs7_remove_recipient(blob, *first.certificate);
+  REQUIRE(out);
+  CHECK(out->removed == 1);
+  CHECK_FALSE(out->blob);
+  // skopeo's blobs (smallstep) too.
+  auto layers = coco::test::vector_layers("pkcs7");
+  REQUIRE_FALSE(layers.empty());
+  auto skopeo_blobs = split_key_annotation(layers[0].annotations.at("org.opencontainers.image.enc.keys.pkcs7")).value();
+  REQUIRE(skopeo_blobs.size() == 1);
+  auto sk = pkcs7_remove_recipient(as_bytes(skopeo_blobs[0]), *first.certificate);
+  REQUIRE(sk);
+  CHECK(sk->removed == 1);
+  CHECK_FALSE(sk->blob);
+}
+
+TEST_CASE("removing a pkcs7 certificate that is not a recipient keeps the blob byte for byte", "[ocicrypt]") {
+  coco::test::TempDir dir;
+  auto first = vector_key();
+  auto other = make_recipient(dir, "other");
+  Bytes blob = Pkcs7KeyWrapper({*first.certificate}, {}).wrap(Secret::from_string("options")).value();
+  auto out = pkcs7_remove_recipient(blob, *other.certificate);
+  REQUIRE(out);
+  CHECK(out->removed == 0);
+  REQUIRE(out->blob);
+  CHECK(*out->blob == blob);
+}
+
+TEST_CASE("pkcs7 recipients named by subject key identifier are removed by certificate", "[ocicrypt]") {
+  coco::test::TempDir dir;
+  auto a = make_recipient(dir, "a");
+  auto b = make_recipient(dir, "b");
+  REQUIRE_FALSE(a.certificate->subject_key_id.empty());
+  REQUIRE(write_file_atomic(dir / "msg.txt", "layer options"));
+  // OpenSSL writes [0] subjectKeyIdentifier recipient ids with -keyid.
+  REQUIRE(sh("openssl cms -encrypt -binary -aes128 -keyid -outform DER -in " + (dir / "msg.txt").string() + " -out " +
+             (dir / "env.der").string() + " " + (dir / "a.crt").string() + " " + (dir / "b.crt").string()) == 0);
+  Bytes blob = bytes_of(read_file(dir / "env.der").value());
+  auto all = pkcs7_recipients(blob).value();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].issuer_der.empty());
+
+  auto out = pkcs7_remove_recipient(blob, *a.certificate);
+  REQUIRE(out);
+  CHECK(out->removed == 1);
+  REQUIRE(out->blob);
+  auto left = pkcs7_recipients(*out->blob).value();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].subject_key_id == b.certificate->subject_key_id);
+  // OpenSSL opens the result with b's key and no longer with a's.
+  REQUIRE(write_file_atomic(dir / "left.der", as_string(*out->blob)));
+  const std::string decrypt = "openssl cms -decrypt -binary -inform DER -in " + (dir / "left.der").string();
+  CHECK(sh(decrypt + " -recip " + (dir / "b.crt").string() + " -inkey " + (dir / "b.key").string() + " -out " +
+           (dir / "b.txt").string()) == 0);
+  CHECK(read_file(dir / "b.txt").value() == "layer options");
+  CHECK(sh(decrypt + " -recip " + (dir / "a.crt").string() + " -inkey " + (dir / "a.key").string() + " -out " +
+           (dir / "a.txt").string()) != 0);
+}
+
+TEST_CASE("removing a pkcs7 recipient from a malformed blob is an invalid-data error", "[ocicrypt]") {
+  auto first = vector_key();
+  Bytes blob = Pkcs7KeyWrapper({*first.certificate}, {}).wrap(Secret::from_string("options")).value();
+  Bytes truncated(blob.begin(), blob.begin() + 100);
+  CHECK(pkcs7_remove_recipient(truncated, *first.certificate).error().kind == Kind::invalid);
+  Bytes trailing = blob;
+  trailing.push_back(0);
+  CHECK(pkcs7_remove_recipient(trailing, *first.certificate).error().kind == Kind::invalid);
+  Bytes not_der = bytes_of("-----BEGIN PKCS7-----");
+  CHECK(pkcs7_remove_recipient(not_der, *first.certificate).error().kind == Kind::invalid);
+}
