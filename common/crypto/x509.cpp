@@ -10,6 +10,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 namespace coco::crypto {
@@ -244,6 +245,43 @@ Result<std::vector<Certificate>> verify_chain(const Certificate& leaf, std::span
     path.push_back(*next);
   }
   return make_error(Kind::denied, "certificate chain is too long");
+}
+
+Status verify_pkix_chain(const Certificate& leaf, std::span<const Certificate> untrusted,
+                         std::span<const Certificate> trusted) {
+  std::unique_ptr<X509_STORE, void (*)(X509_STORE*)> store(X509_STORE_new(), X509_STORE_free);
+  std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> chain(sk_X509_new_null(),
+                                                                   [](STACK_OF(X509)* s) { sk_X509_free(s); });
+  std::unique_ptr<X509_STORE_CTX, void (*)(X509_STORE_CTX*)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+  if (!store || !chain || !ctx) {
+    ERR_clear_error();
+    return make_error(Kind::internal, "out of memory verifying a certificate chain");
+  }
+  for (const auto& anchor : trusted) {
+    if (X509_STORE_add_cert(store.get(), anchor.native()) != 1) {
+      ERR_clear_error(); // a duplicate anchor
+    }
+  }
+  for (const auto& cert : untrusted) {
+    // Borrowed: the caller's certificates outlive the stack (sk_X509_free does not free the elements).
+    if (sk_X509_push(chain.get(), cert.native()) <= 0) {
+      ERR_clear_error();
+      return make_error(Kind::internal, "out of memory verifying a certificate chain");
+    }
+  }
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.native(), chain.get()) != 1) {
+    ERR_clear_error();
+    return make_error(Kind::internal, "X509_STORE_CTX_init failed");
+  }
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int code = X509_STORE_CTX_get_error(ctx.get());
+    const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
+    ERR_clear_error();
+    return make_error(Kind::denied, "certificate chain of " + leaf.subject() + " does not verify (" +
+                                        X509_verify_cert_error_string(code) + " at depth " + std::to_string(depth) +
+                                        ")");
+  }
+  return ok();
 }
 
 Result<std::uint64_t> der_integer_value(std::span<const std::uint8_t> der) {

@@ -5,6 +5,7 @@
 // Chain verification here is deliberately narrower than a TLS path builder: vendor attestation PKIs (AMD KDS,
 // Intel PCS) are fixed three-level trees whose leaves lack the key-usage/purpose bits a generic validator wants,
 // so we check signatures, issuer names and optionally validity times, and require the top to be a pinned root.
+// verify_pkix_chain is the other kind: OpenSSL's full path validation against trusted certificates.
 #pragma once
 
 #include <cstdint>
@@ -77,6 +78,19 @@ struct ChainOptions {
 // Errors (Kind::denied) name the certificate that failed.
 Result<std::vector<Certificate>> verify_chain(const Certificate& leaf, std::span<const Certificate> intermediates,
                                               std::span<const Certificate> roots, const ChainOptions& options = {});
+
+// Generic RFC 5280 path validation by OpenSSL (X509_verify_cert with default flags), for PKIs that are not the
+// fixed vendor trees above, e.g. a JWT header jwk's x5c chain checked against configured trust anchors (as
+// Trustee's JwtVerifier does with openssl's X509Store). Unlike verify_chain it also enforces what a TLS-style
+// validator enforces: validity times at the current time, basicConstraints CA:TRUE and keyCertSign on every
+// issuer, path length limits. Trust is by anchor certificate (OpenSSL's issuer lookup), not by SPKI pinning;
+// an anchor is only ever taken from `trusted` (a root copied into `untrusted` does not become trusted), and
+// without X509_V_FLAG_PARTIAL_CHAIN the path must end at a self-signed certificate of `trusted` (a trusted
+// intermediate alone does not anchor a chain). `untrusted` are intermediates in any order. Errors: Kind::denied
+// with OpenSSL's reason and the failing depth ("certificate chain of CN=x does not verify (unable to get local
+// issuer certificate at depth 0)"); Kind::internal when OpenSSL cannot set up the check.
+Status verify_pkix_chain(const Certificate& leaf, std::span<const Certificate> untrusted,
+                         std::span<const Certificate> trusted);
 
 // DER INTEGER contents as an unsigned value (for AMD's TCB extensions: INTEGER inside the extnValue).
 Result<std::uint64_t> der_integer_value(std::span<const std::uint8_t> der);

@@ -2,10 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <openssl/err.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-
 #include "common/base/atomic_file.hpp"
 #include "common/base/log.hpp"
 #include "common/crypto/hash.hpp"
@@ -197,8 +193,8 @@ Result<crypto::Certificate> x5c_certificate(const nlohmann::json& member, std::s
 }
 
 // Trustee's JWK endorsement (kbs/src/crypto/jwt.rs verify_jwk_endorsement): the header jwk must carry an x5c
-// chain whose leaf holds the same public key and which OpenSSL verifies (default flags: signatures, names,
-// validity times, CA constraints) up to one of the trusted certificates.
+// chain whose leaf holds the same public key and which OpenSSL verifies (crypto::verify_pkix_chain: signatures,
+// names, validity times, CA constraints) up to one of the trusted certificates.
 Status endorse_header_jwk(const nlohmann::json& jwk_json, const jose::Jwk& jwk,
                           const std::vector<crypto::Certificate>& anchors) {
   const auto it = jwk_json.find("x5c");
@@ -217,33 +213,14 @@ Status endorse_header_jwk(const nlohmann::json& jwk_json, const jose::Jwk& jwk,
   if (!leaf_key || !(*leaf_key == jwk.public_key())) {
     return make_error(Kind::denied, "the token's header jwk does not match the key of its x5c leaf certificate");
   }
-  std::unique_ptr<X509_STORE, void (*)(X509_STORE*)> store(X509_STORE_new(), X509_STORE_free);
-  std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> untrusted(sk_X509_new_null(),
-                                                                       [](STACK_OF(X509)* s) { sk_X509_free(s); });
-  std::unique_ptr<X509_STORE_CTX, void (*)(X509_STORE_CTX*)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
-  if (!store || !untrusted || !ctx) {
-    return make_error(Kind::internal, "out of memory verifying an x5c chain");
-  }
-  for (const auto& anchor : anchors) {
-    if (X509_STORE_add_cert(store.get(), anchor.native()) != 1) {
-      ERR_clear_error();  // a duplicate anchor
+  auto verified = crypto::verify_pkix_chain(chain[0], std::span<const crypto::Certificate>(chain).subspan(1), anchors);
+  if (!verified) {
+    if (verified.error().kind != Kind::denied) {
+      return std::move(verified).error().context("x5c chain");
     }
-  }
-  for (std::size_t i = 1; i < chain.size(); ++i) {
-    sk_X509_push(untrusted.get(), chain[i].native());  // borrowed: `chain` outlives the stack
-  }
-  if (X509_STORE_CTX_init(ctx.get(), store.get(), chain[0].native(), untrusted.get()) != 1) {
-    ERR_clear_error();
-    return make_error(Kind::internal, "X509_STORE_CTX_init failed");
-  }
-  if (X509_verify_cert(ctx.get()) != 1) {
-    const int code = X509_STORE_CTX_get_error(ctx.get());
-    const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
-    ERR_clear_error();
     return make_error(Kind::denied,
-                      "the token's header jwk is not endorsed by [attestation_token] trusted_certs_paths: x5c chain "
-                      "of " + chain[0].subject() + " does not verify (" + X509_verify_cert_error_string(code) +
-                          " at depth " + std::to_string(depth) + ")",
+                      "the token's header jwk is not endorsed by [attestation_token] trusted_certs_paths: x5c " +
+                          verified.error().message,
                       "add the token issuer's root CA to trusted_certs_paths");
   }
   return ok();

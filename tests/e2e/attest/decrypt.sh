@@ -29,20 +29,9 @@ run_coco 0 "$A" sim init sim
 kbs_start "$WORK/sim"
 K=(--kbs "$KBS_URL" --cacert "$KBS_CERT")
 put_secret default/key/img img.kek
-write_test_attestation_policy att.rego
-set_attestation_policy att.rego
+set_test_attestation_policy
 set_reference_values "{\"snp_launch_measurement\":[\"$M\"]}"
-cat >affirming.rego <<'REGO'
-package policy
-import rego.v1
-
-default allow = false
-
-allow if {
-    input.submods.cpu0["ear.status"] == "affirming"
-}
-REGO
-set_resource_policy affirming.rego
+set_affirming_resource_policy
 
 S=(--tee sim-snp --sim-dir "$WORK/sim")
 run_coco 0 "$A" decrypt oci:enc:v1 oci:dec:v1 "${K[@]}" "${S[@]}" --measurement "$M" -o json && {

@@ -32,20 +32,9 @@ run_coco 9 "$A" get-resource kbs:///default/key/one "${K[@]}" --tee sample --out
 [[ -e refused.bin ]] && fail "a refused resource was written"
 
 # --- policies: attestation policy + reference values, affirming-only resource policy ---
-write_test_attestation_policy att.rego
-set_attestation_policy att.rego
+set_test_attestation_policy
 set_reference_values "{\"snp_launch_measurement\":[\"$M\"],\"mr_td\":[\"$M\"],\"launch_digest\":[\"abcde\"]}"
-cat >affirming.rego <<'REGO'
-package policy
-import rego.v1
-
-default allow = false
-
-allow if {
-    input.submods.cpu0["ear.status"] == "affirming"
-}
-REGO
-set_resource_policy affirming.rego
+set_affirming_resource_policy
 
 run_coco 0 "$A" get-resource kbs:///default/key/one "${K[@]}" --tee sample --out sample.bin
 cmp -s sample.bin secret || fail "sample: the released resource differs"
@@ -86,7 +75,7 @@ run_coco 8 "$A" attest "${K[@]}" --tee sim-snp --sim-dir other-sim &&
     { grep -q "attestation refused" <<<"$err" && grep -qi "snp" <<<"$err" || fail "untrusted roots: reason missing: $err"; }
 run_coco 9 "$A" get-resource kbs:///default/key/missing "${K[@]}" --tee sim-snp --sim-dir "$WORK/sim" --measurement "$M"
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] && run_coco 7 "$A" attest --kbs "$KBS_URL" --tee sample
-closed=$(free_port)
+closed=$(e2e_free_port)
 run_coco 6 "$A" attest --kbs "https://127.0.0.1:$closed" --cacert "$KBS_CERT" --tee sample
 run_coco 2 "$A" get-resource kbs:///a/b "${K[@]}" --tee sample
 if [[ $("$A" doctor -o json | jq -r .tee_available) == false ]]; then

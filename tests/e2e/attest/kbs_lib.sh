@@ -1,40 +1,15 @@
 # Shared by the attestation end-to-end tests that need a KBS: start `coco-kbs serve --trust-sim-roots` on a free
 # loopback port (HTTPS, its generated certificate and admin key), and call its admin API with curl.
-# Needs lib.sh (WORK, fail) sourced first. Sets KBS_URL, KBS_CERT, KBS_ADMIN_KEY, KBS_PID.
-KBS_PID=""
-kbs_stop() {
-    if [[ -n $KBS_PID ]]; then
-        kill "$KBS_PID" 2>/dev/null
-        wait "$KBS_PID" 2>/dev/null
-        KBS_PID=""
-    fi
-}
-trap 'kbs_stop; rm -rf "$WORK"' EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Needs lib.sh (WORK, fail) sourced first. Sets KBS_URL, KBS_CERT, KBS_ADMIN_KEY, KBS_PID (../lib/kbs_server.sh);
+# the server and anything passed to e2e_track end at exit, then WORK is removed.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/kbs_server.sh"
+e2e_cleanup_at_exit "$WORK"
 
 # kbs_start SIM_DIR [extra serve args...]
 kbs_start() {
     local sim=$1
     shift
-    local port
-    port=$(free_port)
-    coco-kbs serve --state-dir "$WORK/kbs-state" --listen "127.0.0.1:$port" --trust-sim-roots "$sim" "$@" \
-        2>"$WORK/serve.log" &
-    KBS_PID=$!
-    KBS_URL="https://127.0.0.1:$port"
-    local i
-    for i in $(seq 1 150); do
-        curl -sk "$KBS_URL/healthz" >/dev/null 2>&1 && break
-        if ! kill -0 "$KBS_PID" 2>/dev/null; then
-            cat "$WORK/serve.log" >&2
-            echo "FAIL: coco-kbs serve exited" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
-    KBS_CERT=$(sed -n 's/^TLS certificate \(.*\) SHA-256 fingerprint .*/\1/p' "$WORK/serve.log")
-    KBS_ADMIN_KEY=$(sed -n 's/^admin key //p' "$WORK/serve.log")
+    kbs_serve_start "$WORK/kbs-state" "$WORK/serve.log" --trust-sim-roots "$sim" "$@"
     [[ -f $KBS_CERT && -f $KBS_ADMIN_KEY ]] || { cat "$WORK/serve.log" >&2; echo "FAIL: no cert/admin key" >&2; exit 1; }
 }
 
@@ -67,10 +42,26 @@ set_reference_values() {
 }
 put_secret() { coco-kbs secrets put "$1" --from-file "$2" --url "$KBS_URL" --admin-key "$KBS_ADMIN_KEY" --cacert "$KBS_CERT" >/dev/null || fail "secrets put $1"; }
 
-# The attestation policy of these tests: Trustee's default shape (defaults 33/97/36 = contraindicated), lowered
-# to affirming when the measurement (SNP measurement, TDX MR_TD, sample launch digest, TPM AK) is a reference value.
-write_test_attestation_policy() {
-    cat >"$1" <<'REGO'
+# The resource policy of these tests: release only to an affirming EAR (cpu0).
+set_affirming_resource_policy() {
+    cat >"$WORK/affirming.rego" <<'REGO'
+package policy
+import rego.v1
+
+default allow = false
+
+allow if {
+    input.submods.cpu0["ear.status"] == "affirming"
+}
+REGO
+    set_resource_policy "$WORK/affirming.rego"
+}
+
+# The attestation policy of these tests (as default_cpu): Trustee's default shape (defaults 33/97/36 =
+# contraindicated), lowered to affirming when the measurement (SNP measurement, TDX MR_TD, sample launch digest,
+# TPM AK) is a reference value.
+set_test_attestation_policy() {
+    cat >"$WORK/att.rego" <<'REGO'
 package policy
 import rego.v1
 
@@ -128,4 +119,5 @@ configuration := 2 if {
 	input.tpm
 }
 REGO
+    set_attestation_policy "$WORK/att.rego"
 }

@@ -12,10 +12,9 @@ for tool in swtpm tpm2_createek tpm2_createak tpm2_evictcontrol; do
 done
 
 SWTPM_PID=""
-trap 'kbs_stop; [[ -n $SWTPM_PID ]] && kill "$SWTPM_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
 mkdir tpmstate
 for attempt in 1 2 3; do
-    port=$(free_port)
+    port=$(e2e_free_port)
     swtpm socket --tpm2 --tpmstate dir="$WORK/tpmstate" --server type=tcp,port="$port",bindaddr=127.0.0.1 \
         --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
         >swtpm.log 2>&1 &
@@ -25,6 +24,7 @@ for attempt in 1 2 3; do
     SWTPM_PID=""
 done
 [[ -n $SWTPM_PID ]] || { cat swtpm.log >&2; echo "FAIL: swtpm did not start" >&2; exit 1; }
+e2e_track "$SWTPM_PID"
 TCTI="swtpm:host=127.0.0.1,port=$port"
 export TPM2TOOLS_TCTI=$TCTI
 # No resource manager in front of swtpm: flush transient objects and sessions between the tools.
@@ -40,19 +40,8 @@ K=(--kbs "$KBS_URL" --cacert "$KBS_CERT")
 T=(--tee tpm --tpm-tcti "$TCTI")
 printf 'tpm-released-secret' >secret
 put_secret default/key/tpm secret
-write_test_attestation_policy att.rego
-set_attestation_policy att.rego
-cat >affirming.rego <<'REGO'
-package policy
-import rego.v1
-
-default allow = false
-
-allow if {
-    input.submods.cpu0["ear.status"] == "affirming"
-}
-REGO
-set_resource_policy affirming.rego
+set_test_attestation_policy
+set_affirming_resource_policy
 
 # The quote verifies (signature, PCR digest, nonce binding); the AK is not yet trusted by the policy.
 run_coco 0 "$A" attest "${K[@]}" "${T[@]}" -o json || { cat "$WORK/serve.log" >&2; finish; }

@@ -4,20 +4,13 @@
 # key unwraps every layer key; the key fetched back with `coco-kbs secrets get` decrypts the image to the
 # original layer digests. A refused upload (a key the server does not trust) fails before any image exists.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/kbs_server.sh"
 export XDG_CONFIG_HOME="$T/config"
 unset COCO_KBS_URL COCO_KBS_ADMIN_KEY COCO_KBS_CONTEXT COCO_CONFIG || true
 
-port=$(free_port)
-coco-kbs serve --state-dir "$T/state" --listen "127.0.0.1:$port" 2>"$T/serve.log" &
-SERVER_PIDS+=($!)
-url="https://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-  curl -sk "$url/healthz" >/dev/null 2>&1 && break
-  kill -0 "${SERVER_PIDS[0]}" 2>/dev/null || { cat "$T/serve.log" >&2; fail "server exited"; }
-  sleep 0.1
-done
-key=$(sed -n 's/^admin key //p' "$T/serve.log")
-cert=$(sed -n 's/^TLS certificate \(.*\) SHA-256 fingerprint .*/\1/p' "$T/serve.log")
+kbs_serve_start "$T/state" "$T/serve.log"
+SERVER_PIDS+=("$KBS_PID")  # lib.sh's cleanup ends it
+url=$KBS_URL key=$KBS_ADMIN_KEY cert=$KBS_CERT
 [[ -f "$key" && -f "$cert" ]] || fail "no admin key or certificate printed"
 coco-kbs config set-context local --url "$url" --admin-key "$key" --cacert "$cert" >/dev/null || fail "set-context"
 

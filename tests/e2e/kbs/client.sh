@@ -4,29 +4,14 @@
 # reference values register/list/get/delete, error hints (wrong key, untrusted certificate, refused port).
 set -euo pipefail
 vectors="${COCO_SHARED_DIR:-/work/shared}/vectors"
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/kbs_server.sh"
+e2e_workdir work
 fail() { echo "FAIL: $*" >&2; [[ -f "$work/serve.log" ]] && tail -n 20 "$work/serve.log" >&2; exit 1; }
 export XDG_CONFIG_HOME="$work/config"
 unset COCO_KBS_URL COCO_KBS_ADMIN_KEY COCO_KBS_CONTEXT COCO_CONFIG || true
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-coco-kbs serve --state-dir "$work/state" --listen "127.0.0.1:$port" 2>"$work/serve.log" &
-server_pid=$!
-url="https://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-  if curl -sk "$url/healthz" >/dev/null 2>&1; then break; fi
-  kill -0 "$server_pid" 2>/dev/null || fail "server exited"
-  sleep 0.1
-done
-key="$(sed -n 's/^admin key //p' "$work/serve.log")"
-cert="$(sed -n 's/^TLS certificate \(.*\) SHA-256 fingerprint .*/\1/p' "$work/serve.log")"
-fp="$(sed -n 's/^TLS certificate .* SHA-256 fingerprint \(.*\)$/\1/p' "$work/serve.log")"
+kbs_serve_start "$work/state" "$work/serve.log"
+url=$KBS_URL key=$KBS_ADMIN_KEY cert=$KBS_CERT fp=$KBS_FINGERPRINT
 [[ -f "$key" && -f "$cert" ]] || fail "no admin key or certificate printed"
 
 # --- contexts ---

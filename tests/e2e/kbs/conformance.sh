@@ -7,19 +7,14 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 vectors="${COCO_SHARED_DIR:-/work/shared}/vectors"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/../lib/kbs_server.sh"
+e2e_workdir work
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 start_recorder() {  # mode -> sets url_<mode>, log_<mode>
   local mode="$1"
   python3 "$here/record_server.py" --mode "$mode" --log "$work/$mode.log" --port-file "$work/$mode.port" &
-  pids+=($!)
+  e2e_track $!
   for _ in $(seq 1 100); do [[ -s "$work/$mode.port" ]] && break; sleep 0.05; done
   [[ -s "$work/$mode.port" ]] || fail "recorder $mode did not start"
   printf -v "url_$mode" 'http://127.0.0.1:%s' "$(cat "$work/$mode.port")"

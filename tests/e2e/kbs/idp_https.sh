@@ -4,15 +4,9 @@
 # --key-source-cacert, a token from its key is accepted, one from another key refused; without the CA the
 # server refuses to start and names the URL.
 set -euo pipefail
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/kbs_server.sh"
+e2e_workdir work
 fail() { echo "FAIL: $*" >&2; for f in "$work"/*.log; do [[ -f "$f" ]] && { echo "--- $f" >&2; cat "$f" >&2; }; done; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # A CA and a certificate for 127.0.0.1 signed by it.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=idp-test-ca \
@@ -30,18 +24,15 @@ x="$(openssl pkey -in "$work/admin.key" -pubout -outform DER | tail -c 32 | base
 mkdir "$work/www"
 printf '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"%s","alg":"EdDSA","use":"sig"}]}' "$x" > "$work/www/admin.jwks"
 
-idp_port="$(free_port)"
+idp_port="$(e2e_free_port)"
 (cd "$work/www" && exec openssl s_server -quiet -WWW -accept "127.0.0.1:$idp_port" -cert "$work/host.pem" \
   -key "$work/host.key") >"$work/idp.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  if curl -sf --cacert "$work/ca.pem" "https://127.0.0.1:$idp_port/admin.jwks" >/dev/null 2>&1; then break; fi
-  sleep 0.1
-done
+e2e_track $!
+e2e_wait_for $! -f --cacert "$work/ca.pem" "https://127.0.0.1:$idp_port/admin.jwks" || true
 curl -sf --cacert "$work/ca.pem" "https://127.0.0.1:$idp_port/admin.jwks" | jq -e '.keys | length == 1' >/dev/null \
   || fail "the identity provider does not serve its JWK set"
 
-port="$(free_port)"
+port="$(e2e_free_port)"
 jwks_url="https://127.0.0.1:$idp_port/admin.jwks"
 cat > "$work/kbs-config.toml" <<TOML
 [http_server]
@@ -66,16 +57,9 @@ if timeout 30 coco-kbs serve --config "$work/kbs-config.toml" --state-dir "$work
 fi
 grep -q "$jwks_url" "$work/refused.log" || fail "the refusal does not name $jwks_url"
 
-coco-kbs serve --config "$work/kbs-config.toml" --state-dir "$work/state" --key-source-cacert "$work/ca.pem" \
-  2>"$work/serve.log" &
-pids+=($!)
-url="https://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-  if curl -sk "$url/healthz" >/dev/null 2>&1; then break; fi
-  kill -0 "${pids[-1]}" 2>/dev/null || fail "server exited"
-  sleep 0.1
-done
-cert="$(sed -n 's/^TLS certificate \(.*\) SHA-256 fingerprint .*/\1/p' "$work/serve.log")"
+kbs_serve_launch "$work/serve.log" "https://127.0.0.1:$port" --config "$work/kbs-config.toml" --state-dir "$work/state" \
+  --key-source-cacert "$work/ca.pem"
+url=$KBS_URL cert=$KBS_CERT
 [[ -f "$cert" ]] || fail "no certificate path printed"
 
 printf 'sekrit' > "$work/value"

@@ -3,13 +3,8 @@
 # policy vectors, secrets put/delete through the admin API with the generated admin key, explain of a request.
 set -euo pipefail
 vectors="${COCO_SHARED_DIR:-/work/shared}/vectors/kbs/policies"
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/kbs_server.sh"
+e2e_workdir work
 fail() { echo "FAIL: $*" >&2; [[ -f "$work/serve.log" ]] && cat "$work/serve.log" >&2; exit 1; }
 
 # --- policy eval (no server needed) ---
@@ -34,15 +29,8 @@ if out="$(coco-kbs -o json policy eval --policy "$work/broken.rego" 2>/dev/null)
 jq -e '.error' <<<"$out" >/dev/null || fail "broken policy: no error object: $out"
 
 # --- serve ---
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-coco-kbs serve --state-dir "$work/state" --listen "127.0.0.1:$port" 2>"$work/serve.log" &
-server_pid=$!
-url="https://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-  if curl -sk "$url/healthz" >/dev/null 2>&1; then break; fi
-  kill -0 "$server_pid" 2>/dev/null || fail "server exited"
-  sleep 0.1
-done
+kbs_serve_start "$work/state" "$work/serve.log"
+url=$KBS_URL
 curl -sk "$url/healthz" | grep -q ok || fail "no /healthz"
 # The EAR signer's JWKS is public at both paths (no admin credential).
 for p in /.well-known/jwks.json /kbs/coco/v1/jwks; do
@@ -50,10 +38,10 @@ for p in /.well-known/jwks.json /kbs/coco/v1/jwks; do
 done
 grep -q "listening on $url" "$work/serve.log" || fail "no listening address printed"
 grep -q "fingerprint" "$work/serve.log" || fail "no fingerprint printed"
-key="$(sed -n 's/^admin key //p' "$work/serve.log")"
+key=$KBS_ADMIN_KEY
 [[ -f "$key" ]] || fail "no admin key printed"
 [[ "$(stat -c %a "$key")" == "600" ]] || fail "admin key mode $(stat -c %a "$key")"
-cert="$(sed -n 's/^TLS certificate \(.*\) SHA-256 fingerprint .*/\1/p' "$work/serve.log")"
+cert=$KBS_CERT
 [[ -f "$cert" ]] || fail "no certificate path printed"
 
 # --- secrets ---
@@ -85,9 +73,7 @@ coco-kbs explain "$rid" "${conn[@]}" | grep -q "^request $rid" || fail "explain 
 if coco-kbs explain no-such-request "${conn[@]}" 2>/dev/null; then fail "explain of an unknown id succeeded"; fi
 
 # --- clean stop ---
-kill -TERM "$server_pid"
 rc=0
-wait "$server_pid" || rc=$?
-server_pid=""
+kbs_serve_stop || rc=$?
 [[ "$rc" == 0 ]] || fail "serve exited $rc after SIGTERM"
 echo "ok"
