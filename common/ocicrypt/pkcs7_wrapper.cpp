@@ -408,16 +408,39 @@ Result<Secret> Pkcs7KeyWrapper::unwrap(std::span<const std::uint8_t> blob) {
   return make_error(Kind::auth, "pkcs7: no recipient matches the given key and certificate");
 }
 
-Result<std::vector<Pkcs7Recipient>> pkcs7_recipients(std::span<const std::uint8_t> blob) {
-  COCO_TRY(Enveloped env, parse_enveloped(blob));
-  std::vector<Pkcs7Recipient> out;
+namespace {
+
+// One member of an EnvelopedData's RecipientInfos: its bytes, and who it is for when it is a
+// KeyTransRecipientInfo (other kinds are kept as they are and never match).
+struct RecipientEntry {
+  std::span<const std::uint8_t> whole;
+  std::optional<Pkcs7Recipient> ktri;
+};
+
+Result<std::vector<RecipientEntry>> recipient_entries(const Enveloped& env) {
+  std::vector<RecipientEntry> out;
   std::span<const std::uint8_t> rs = env.recipient_set.content;
   while (!rs.empty()) {
     COCO_TRY(Tlv ri, read_tlv(rs, "RecipientInfo"));
     COCO_TRY(KtriId id, ktri_id(ri));
+    RecipientEntry entry{ri.whole, std::nullopt};
     if (id.is_ktri) {
-      COCO_TRY(Pkcs7Recipient r, recipient_of(id.rid));
-      out.push_back(std::move(r));
+      COCO_TRY(entry.ktri, recipient_of(id.rid));
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+} // namespace
+
+Result<std::vector<Pkcs7Recipient>> pkcs7_recipients(std::span<const std::uint8_t> blob) {
+  COCO_TRY(Enveloped env, parse_enveloped(blob));
+  COCO_TRY(std::vector<RecipientEntry> entries, recipient_entries(env));
+  std::vector<Pkcs7Recipient> out;
+  for (RecipientEntry& entry : entries) {
+    if (entry.ktri) {
+      out.push_back(std::move(*entry.ktri));
     }
   }
   return out;
@@ -425,21 +448,16 @@ Result<std::vector<Pkcs7Recipient>> pkcs7_recipients(std::span<const std::uint8_
 
 Result<Pkcs7Removal> pkcs7_remove_recipient(std::span<const std::uint8_t> blob, const Pkcs7Certificate& cert) {
   COCO_TRY(Enveloped env, parse_enveloped(blob));
+  COCO_TRY(std::vector<RecipientEntry> entries, recipient_entries(env));
   Bytes kept_set;
   int kept = 0;
   Pkcs7Removal out;
-  std::span<const std::uint8_t> rs = env.recipient_set.content;
-  while (!rs.empty()) {
-    COCO_TRY(Tlv ri, read_tlv(rs, "RecipientInfo"));
-    COCO_TRY(KtriId id, ktri_id(ri));
-    if (id.is_ktri) {
-      COCO_TRY(Pkcs7Recipient r, recipient_of(id.rid));
-      if (is_for(r, cert)) {
-        ++out.removed;
-        continue;
-      }
+  for (const RecipientEntry& entry : entries) {
+    if (entry.ktri && is_for(*entry.ktri, cert)) {
+      ++out.removed;
+      continue;
     }
-    kept_set.insert(kept_set.end(), ri.whole.begin(), ri.whole.end());
+    kept_set.insert(kept_set.end(), entry.whole.begin(), entry.whole.end());
     ++kept;
   }
   if (out.removed == 0) {
