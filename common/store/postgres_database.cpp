@@ -39,28 +39,21 @@ public:
   Status finish(bool commit) override { return status_of(run(commit ? "COMMIT" : "ROLLBACK", {})); }
 
   bool revive() override {
-    if (PQstatus(m_conn) == CONNECTION_OK && PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
+    bool lost = PQstatus(m_conn) != CONNECTION_OK;
+    if (lost) {
+      log::info("postgres: connection lost; reconnecting");
+    } else if (PQtransactionStatus(m_conn) == PQTRANS_IDLE) {
       // An idle connection has nothing to read unless the server spoke: its goodbye before closing the socket
-      // (shutdown, pg_terminate_backend), or a notice (we LISTEN to nothing). Reading it now marks a closed
-      // connection bad here, instead of failing the statement it would be handed to. No round trip.
-      // The goodbye may arrive before the end of the stream does, so a connection that spoke while idle is
-      // replaced even when it still looks open: a rare, cheap reconnect against a failed statement.
-      bool spoke = false;
-      for (int reads = 0; reads < 4 && PQstatus(m_conn) == CONNECTION_OK; ++reads) {
-        pollfd pfd{PQsocket(m_conn), POLLIN, 0};
-        if (::poll(&pfd, 1, 0) <= 0) {
-          break;
-        }
-        spoke = true;
-        (void)PQconsumeInput(m_conn);
-      }
-      if (spoke && PQstatus(m_conn) == CONNECTION_OK) {
+      // (shutdown, pg_terminate_backend), or a notice (we LISTEN to nothing). The goodbye may arrive before the
+      // end of the stream does, so a connection with anything to read is replaced, whatever it still looks
+      // like: a rare, cheap reconnect against a failed statement. No round trip.
+      pollfd pfd{PQsocket(m_conn), POLLIN, 0};
+      if (::poll(&pfd, 1, 0) > 0) {
         log::info("postgres: the server spoke to an idle connection; reconnecting");
-        PQreset(m_conn);
+        lost = true;
       }
     }
-    if (PQstatus(m_conn) != CONNECTION_OK) {
-      log::info("postgres: connection lost; reconnecting");
+    if (lost) {
       PQreset(m_conn);
       if (PQstatus(m_conn) != CONNECTION_OK) {
         log::warn("postgres: cannot reconnect: " + trimmed(PQerrorMessage(m_conn)));
